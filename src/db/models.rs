@@ -1,0 +1,83 @@
+//! Storage rows. Times are Unix epoch milliseconds.
+
+use diesel::prelude::*;
+
+use super::schema::jobs;
+
+/// States a job row can be in.
+pub mod job_state {
+    /// Waiting for `run_after` (new, or retrying after a failure).
+    pub const QUEUED: &str = "queued";
+    /// Claimed by a worker that holds the lease.
+    pub const RUNNING: &str = "running";
+    pub const DONE: &str = "done";
+    /// Failed `max_attempts` times; kept with its last error until retried by hand.
+    pub const DEAD: &str = "dead";
+    pub const ALL: [&str; 4] = [QUEUED, RUNNING, DONE, DEAD];
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub dedup_key: Option<String>,
+    pub priority: i32,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_after: i64,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// A job to enqueue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    pub kind: String,
+    /// JSON text.
+    pub payload: String,
+    /// While a queued job of the same kind has this key, enqueueing another is a no-op.
+    pub dedup_key: Option<String>,
+    /// Higher runs first.
+    pub priority: i32,
+    pub run_after: i64,
+    pub max_attempts: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = jobs)]
+pub(crate) struct InsertJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub dedup_key: Option<&'a str>,
+    pub priority: i32,
+    pub state: &'a str,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_after: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl<'a> InsertJob<'a> {
+    pub fn new(job: &'a NewJob, now: i64) -> Self {
+        Self {
+            kind: &job.kind,
+            payload: &job.payload,
+            dedup_key: job.dedup_key.as_deref(),
+            priority: job.priority,
+            state: job_state::QUEUED,
+            attempts: 0,
+            max_attempts: job.max_attempts,
+            run_after: job.run_after,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

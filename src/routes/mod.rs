@@ -1,0 +1,88 @@
+//! HTTP routes and middleware.
+
+mod health;
+mod metrics;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/health", web::get().to(health::health))
+        .route("/metrics", web::get().to(metrics::metrics));
+}
+
+async fn index(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "name": "AdlerDo",
+        "version": env!("CARGO_PKG_VERSION"),
+        "mode": state.settings.mode,
+        "links": {"health": "/health", "metrics": "/metrics"},
+    }))
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound(format!(
+        "{} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Rejects a declared body over `server.body_limit_bytes` before any handler reads it (the
+/// extractors enforce the same limit on bodies without a length).
+pub async fn body_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(usize::MAX, |s| s.settings.server.body_limit_bytes);
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(size) = declared.filter(|&size| size > limit) {
+        return Err(AppError::PayloadTooLarge { size, limit }.into());
+    }
+    next.call(req).await
+}
+
+/// Counts requests and their latency by route pattern (not by raw path).
+pub async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let result = next.call(req).await;
+    if let Some(state) = state {
+        let (route, status) = match &result {
+            Ok(res) => (
+                res.request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".into()),
+                res.status().as_u16(),
+            ),
+            Err(e) => (
+                "unmatched".into(),
+                e.as_response_error().status_code().as_u16(),
+            ),
+        };
+        state
+            .metrics
+            .http_request(&method, &route, status, started.elapsed());
+    }
+    result
+}

@@ -1,0 +1,199 @@
+//! Building and running the application: database, migrations, HTTP server, job workers and
+//! scheduler, and their orderly shutdown.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::{Context, anyhow};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::db::{DatabaseUrl, Db, migrations};
+use crate::error::AppError;
+use crate::jobs::cleanup::Cleanup;
+use crate::jobs::{Periodic, Queue, Registry, Runner, Scheduler};
+use crate::metrics::Metrics;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    state: AppState,
+    shutdown: CancellationToken,
+}
+
+/// The job kinds this build runs.
+pub fn job_registry() -> Registry<AppState> {
+    Registry::default().register::<Cleanup>()
+}
+
+/// The periodic jobs, at the intervals the settings give (0 disables one).
+pub fn schedules(state: &AppState) -> Vec<Periodic> {
+    let s = &state.settings.schedule;
+    vec![Periodic::new(&state.queue, s.cleanup_secs, Cleanup {})]
+}
+
+/// Connects to the database and brings its schema up to date; the error names the setting.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<Db> {
+    let url =
+        DatabaseUrl::parse(&settings.database_url()).map_err(|e| anyhow!("database.url: {e}"))?;
+    let db_settings = settings.database.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(url, &db_settings).map_err(|e| anyhow!("database.url: {e}"))?;
+        let mut conn = db.get().map_err(|e| anyhow!("database.url: {e}"))?;
+        let applied = migrations::run_pending(&mut conn)
+            .map_err(|e| anyhow!("database.url: migrations failed on {}: {e}", db.url()))?;
+        for version in applied {
+            log::info!("database migration {version} applied");
+        }
+        Ok(db)
+    })
+    .await
+    .context("database set-up task failed")?
+}
+
+impl Application {
+    /// Everything short of serving: database ready, port bound (port 0 picks a free one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = connect_database(&settings).await?;
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address)
+            .map_err(|e| anyhow!("server.port: cannot listen on {address}: {e}"))?;
+        let port = listener
+            .local_addr()
+            .context("bound socket has no address")?
+            .port();
+        let state = AppState {
+            metrics: Arc::new(Metrics::new(db.backend())),
+            queue: Queue::new(db.clone(), &settings.jobs),
+            settings: Arc::new(settings),
+            db,
+        };
+        Ok(Self {
+            listener,
+            port,
+            state,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancelling it stops the application as SIGTERM does.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT or the shutdown token: then stops accepting, lets in-flight
+    /// requests finish, and gives running jobs their grace period before releasing them.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            shutdown,
+            ..
+        } = self;
+        let settings = Arc::clone(&state.settings);
+        let data = web::Data::new(state.clone());
+        let limit = settings.server.body_limit_bytes;
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(limit)
+                        .error_handler(|err, _| {
+                            AppError::BadRequest(format!("invalid JSON body: {err}")).into()
+                        }),
+                )
+                .wrap(from_fn(routes::body_limit))
+                .wrap(from_fn(routes::record_metrics))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .listen(listener)
+        .context("server.port: cannot serve on the bound socket")?
+        .run();
+        let server_handle = server.handle();
+        let mut server_task = tokio::spawn(server);
+
+        let runner = Runner::new(
+            state.queue.clone(),
+            job_registry(),
+            state.clone(),
+            settings.jobs.clone(),
+            Arc::clone(&state.metrics),
+        )
+        .start(shutdown.clone());
+        let scheduler =
+            Scheduler::new(state.queue.clone(), schedules(&state)).start(shutdown.clone());
+
+        let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+        let served = tokio::select! {
+            _ = shutdown.cancelled() => None,
+            result = &mut server_task => Some(result),
+        };
+        shutdown.cancel();
+        signals.abort();
+        log::info!("shutting down: finishing requests and jobs");
+        let stopped = async {
+            if served.is_none() {
+                server_handle.stop(true).await;
+                let _ = server_task.await;
+            }
+        };
+        tokio::join!(stopped, runner.join(), async {
+            let _ = scheduler.await;
+        });
+        log::info!("stopped");
+        match served {
+            Some(Ok(Err(e))) => Err(anyhow!("HTTP server failed: {e}")),
+            Some(Err(e)) => Err(anyhow!("HTTP server task failed: {e}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            log::error!("cannot listen for SIGTERM/SIGINT; stop the hub with SIGKILL");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => log::info!("SIGTERM received"),
+            _ = int.recv() => log::info!("SIGINT received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        log::info!("Ctrl-C received");
+    }
+    shutdown.cancel();
+    // A second signal while shutting down is answered by the grace periods, not by waiting more.
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+}

@@ -1,0 +1,18 @@
+//! Integration tests: one binary, the real server on port 0, real SQLite files and real
+//! PostgreSQL databases.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::result_large_err
+)]
+
+mod helpers;
+
+mod cli;
+mod deploy;
+mod http;
+mod migrations;
+mod queue;
+mod runner;
+mod scheduler;
