@@ -3,7 +3,8 @@
 //!
 //!     cargo bench --bench queue            # JOBS=20000 by default
 //!
-//! Prints jobs/s for the whole cycle, and for enqueue alone and claim+complete alone.
+//! Prints jobs/s for the whole cycle (with one or four producers enqueueing one job at a time,
+//! and with batched enqueues), and for enqueue alone and claim + complete alone.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -59,7 +60,7 @@ async fn wait_done(db: &Db, total: i64) {
         if done >= total {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -77,37 +78,82 @@ async fn start_runner(db: &Db) -> (CancellationToken, adlerdo::jobs::runner::Run
     (shutdown, handle)
 }
 
-async fn bench(backend: &str, url: &str, jobs: u32) {
-    // 1. The whole cycle: a producer enqueues one job at a time while 2 workers run them.
-    let db = connect(url);
-    let q = Queue::new(db.clone(), &job_settings());
-    let (shutdown, handle) = start_runner(&db).await;
-    let started = Instant::now();
-    for n in 0..jobs {
-        q.enqueue(&Noop { n }).await.unwrap();
-    }
-    let enqueued = started.elapsed();
-    wait_done(&db, i64::from(jobs)).await;
-    let cycle = started.elapsed();
-    shutdown.cancel();
-    handle.join().await;
-    println!(
-        "{backend:>8}  cycle (enqueue + claim + complete, 2 workers): {jobs} jobs in {:.2} s = {:>6.0} jobs/s   (producer done after {:.2} s)",
-        cycle.as_secs_f64(),
-        f64::from(jobs) / cycle.as_secs_f64(),
-        enqueued.as_secs_f64()
-    );
+#[derive(Clone, Copy)]
+enum Producers {
+    /// `n` tasks, each enqueueing one job at a time (like concurrent API requests).
+    Single(u32),
+    /// One task enqueueing batches of this many jobs in one transaction.
+    Batch(u32),
+}
 
-    // 2. Enqueue alone, then claim + complete alone.
-    db.run(|c| queue::purge_done(c, i64::MAX)).await.unwrap();
+/// Enqueues `jobs` jobs as `producers` says while 2 workers run them; returns the wall time
+/// until all are done.
+async fn cycle(db: &Db, jobs: u32, producers: Producers) -> Duration {
+    let q = Queue::new(db.clone(), &job_settings());
+    let (shutdown, handle) = start_runner(db).await;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    match producers {
+        Producers::Single(n) => {
+            for p in 0..n {
+                let q = q.clone();
+                tasks.push(tokio::spawn(async move {
+                    for i in (p..jobs).step_by(n as usize) {
+                        q.enqueue(&Noop { n: i }).await.unwrap();
+                    }
+                }));
+            }
+        }
+        Producers::Batch(size) => {
+            let q = q.clone();
+            tasks.push(tokio::spawn(async move {
+                for start in (0..jobs).step_by(size as usize) {
+                    let rows = (start..(start + size).min(jobs))
+                        .map(|i| q.new_job(&Noop { n: i }).unwrap())
+                        .collect();
+                    q.enqueue_many(rows).await.unwrap();
+                }
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    wait_done(db, i64::from(jobs)).await;
+    let elapsed = started.elapsed();
+    shutdown.cancel();
+    handle.join().await;
+    db.write(|c| queue::purge_done(c, i64::MAX)).await.unwrap();
+    elapsed
+}
+
+fn rate(jobs: u32, t: Duration) -> String {
+    format!("{:>6.0} jobs/s", f64::from(jobs) / t.as_secs_f64())
+}
+
+async fn bench(backend: &str, url: &str, jobs: u32) {
+    let db = connect(url);
+    for (label, producers) in [
+        ("1 producer, one job per enqueue", Producers::Single(1)),
+        ("4 producers, one job per enqueue", Producers::Single(4)),
+        ("1 producer, batches of 100", Producers::Batch(100)),
+    ] {
+        let t = cycle(&db, jobs, producers).await;
+        println!(
+            "{backend:>8}  enqueue + claim + complete, 2 workers, {label:<34} {}",
+            rate(jobs, t)
+        );
+    }
+
+    // Each side alone: enqueue everything, then run it all.
+    let q = Queue::new(db.clone(), &job_settings());
     let started = Instant::now();
     for n in 0..jobs {
         q.enqueue(&Noop { n }).await.unwrap();
     }
-    let t = started.elapsed();
     println!(
-        "{backend:>8}  enqueue alone (1 producer):  {:>6.0} jobs/s",
-        f64::from(jobs) / t.as_secs_f64()
+        "{backend:>8}  enqueue alone, 1 producer, one job per enqueue: {}",
+        rate(jobs, started.elapsed())
     );
     let (shutdown, handle) = start_runner(&db).await;
     let started = Instant::now();
@@ -116,8 +162,8 @@ async fn bench(backend: &str, url: &str, jobs: u32) {
     shutdown.cancel();
     handle.join().await;
     println!(
-        "{backend:>8}  claim + complete alone (2 workers): {:>6.0} jobs/s",
-        f64::from(jobs) / t.as_secs_f64()
+        "{backend:>8}  claim + complete alone, 2 workers:              {}",
+        rate(jobs, t)
     );
 }
 

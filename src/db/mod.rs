@@ -56,6 +56,8 @@ pub struct Manager {
     url: DatabaseUrl,
     busy_timeout_ms: u32,
     connect_timeout_secs: u64,
+    /// PostgreSQL: commit without waiting for the WAL flush (see [`Db::write_lazy`]).
+    lazy_commit: bool,
 }
 
 impl Manager {
@@ -64,6 +66,7 @@ impl Manager {
             url,
             busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             connect_timeout_secs: settings.connect_timeout_secs,
+            lazy_commit: false,
         }
     }
 
@@ -91,9 +94,12 @@ impl Manager {
                     let sep = if url.contains('?') { '&' } else { '?' };
                     format!("{url}{sep}connect_timeout={}", self.connect_timeout_secs)
                 };
-                Ok(DbConnection::Postgresql(diesel::PgConnection::establish(
-                    &url,
-                )?))
+                let mut conn = diesel::PgConnection::establish(&url)?;
+                if self.lazy_commit {
+                    conn.batch_execute("SET synchronous_commit = off")
+                        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                }
+                Ok(DbConnection::Postgresql(conn))
             }
         }
     }
@@ -120,6 +126,8 @@ impl ManageConnection for Manager {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// PostgreSQL: connections that commit without waiting for the WAL flush; SQLite: `pool`.
+    lazy_pool: Pool,
     url: DatabaseUrl,
     /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps in steps of
     /// milliseconds. Writers of this process queue here instead; other processes still meet the
@@ -149,19 +157,33 @@ impl Db {
             .establish()
             .map_err(|e| format!("cannot connect to {url}: {}", one_line(&e.to_string())))?;
         drop(first);
-        let pool = r2d2::Pool::builder()
-            .max_size(settings.pool_size)
+        let builder = || {
+            r2d2::Pool::builder()
+                .max_size(settings.pool_size)
+                // A broken connection is noticed by the query that meets it (and then dropped);
+                // testing each checkout would cost a round trip per query.
+                .test_on_check_out(false)
+                .connection_timeout(Duration::from_secs(settings.connect_timeout_secs))
+                .error_handler(Box::new(LogErrors))
+        };
+        let pool = builder()
             .min_idle(Some(1))
-            // A broken connection is noticed by the query that meets it (and then dropped);
-            // testing each checkout would cost a round trip per query.
-            .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(settings.connect_timeout_secs))
-            .error_handler(Box::new(LogErrors))
             .build(manager)
             .map_err(|e| format!("cannot connect to {url}: {}", one_line(&e.to_string())))?;
+        let lazy_pool = match &url {
+            DatabaseUrl::Sqlite(_) => pool.clone(),
+            DatabaseUrl::Postgres(_) => builder()
+                .min_idle(Some(0))
+                .build(Manager {
+                    lazy_commit: true,
+                    ..Manager::new(url.clone(), settings)
+                })
+                .map_err(|e| format!("cannot connect to {url}: {}", one_line(&e.to_string())))?,
+        };
         let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
         Ok(Self {
             pool,
+            lazy_pool,
             url,
             sqlite_writer,
         })
@@ -177,9 +199,7 @@ impl Db {
 
     /// A pooled connection, blocking. For code that already runs on a blocking thread.
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
-        self.pool
-            .get()
-            .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))
+        checkout(&self.pool)
     }
 
     /// Runs `f` with a pooled connection on tokio's blocking pool.
@@ -188,27 +208,40 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            f(&mut conn).map_err(DbError::from)
-        })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        self.blocking(self.pool.clone(), false, f).await
     }
 
-    /// Runs `f`, which writes, with a pooled connection on tokio's blocking pool; on SQLite,
-    /// one writer of this process at a time.
+    /// Like [`run`](Self::run) for `f` that writes: on SQLite, one writer of this process at a
+    /// time.
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
     where
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
+        self.blocking(self.pool.clone(), true, f).await
+    }
+
+    /// Like [`write`](Self::write), for writes that a database crash may undo without harm: the
+    /// job queue's own bookkeeping (claims, leases, completions), whose loss only means that an
+    /// idempotent job runs again. On PostgreSQL these commits do not wait for the WAL flush
+    /// (`synchronous_commit = off`); jobs themselves are always enqueued durably.
+    pub async fn write_lazy<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.blocking(self.lazy_pool.clone(), true, f).await
+    }
+
+    async fn blocking<T, F>(&self, pool: Pool, writes: bool, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let writer = self.sqlite_writer.clone().filter(|_| writes);
         tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            let _turn = db
-                .sqlite_writer
+            let mut conn = checkout(&pool)?;
+            let _turn = writer
                 .as_ref()
                 .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             f(&mut conn).map_err(DbError::from)
@@ -221,6 +254,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.run(|conn| conn.ping()).await
     }
+}
+
+fn checkout(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+    pool.get()
+        .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))
 }
 
 #[derive(Debug)]

@@ -81,3 +81,43 @@ impl<'a> InsertJob<'a> {
         }
     }
 }
+
+/// The job states as SQL literals that still leave a statement cacheable. The partial indexes
+/// (`WHERE state = 'queued'`, ...) serve only queries whose condition visibly matches them, which a
+/// bound parameter does not (SQLite never, PostgreSQL not with a generic plan); diesel's own
+/// `sql()` literal would make every statement holding it be prepared anew each time.
+pub mod state_sql {
+    macro_rules! literal_states {
+        ($($name:ident = $sql:literal),* $(,)?) => {$(
+            #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+            pub struct $name;
+
+            impl diesel::expression::Expression for $name {
+                type SqlType = diesel::sql_types::Text;
+            }
+
+            impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+                fn walk_ast<'b>(
+                    &'b self,
+                    mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+                ) -> diesel::QueryResult<()> {
+                    out.push_sql($sql);
+                    Ok(())
+                }
+            }
+
+            impl<QS> diesel::expression::SelectableExpression<QS> for $name {}
+            impl<QS> diesel::expression::AppearsOnTable<QS> for $name {}
+            impl<GB> diesel::expression::ValidGrouping<GB> for $name {
+                type IsAggregate = diesel::expression::is_aggregate::Never;
+            }
+        )*};
+    }
+
+    literal_states!(
+        Queued = "'queued'",
+        Running = "'running'",
+        Done = "'done'",
+        Dead = "'dead'"
+    );
+}

@@ -9,15 +9,15 @@
 //! - at most one `queued` job per `(kind, dedup_key)` (a partial unique index): enqueueing a
 //!   duplicate is a no-op, and a job that must wait again while a twin waits is folded into it;
 //! - a `running` job has a lease (`lease_owner`, `lease_expires_at`); only the owner may finish
-//!   it, and once the lease expires any claimer requeues it (or dead-letters it when it has used
-//!   up its attempts);
+//!   it, and once the lease expires the next reaping requeues it (or dead-letters it when it has
+//!   used up its attempts);
 //! - `attempts` counts claims; a released job (shutdown) gets its attempt back.
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::DbConnection;
-use crate::db::models::{InsertJob, JobRow, NewJob, job_state};
+use crate::db::models::{InsertJob, JobRow, NewJob, job_state, state_sql};
 use crate::db::schema::jobs;
 
 /// What to do with a job whose attempt failed.
@@ -39,26 +39,82 @@ pub enum FailOutcome {
     LeaseLost,
 }
 
-/// A state as an SQL literal rather than a bound parameter: the partial indexes
-/// (`WHERE state = 'queued'`, ...) only serve queries whose condition the planner can see to
-/// match them, which SQLite (always) and PostgreSQL (with generic plans) cannot for a parameter.
-fn state_literal(state: &'static str) -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
-    debug_assert!(state.chars().all(|c| c.is_ascii_lowercase()));
-    diesel::dsl::sql(&format!("'{state}'"))
-}
-
 /// Where a requeued job went.
 enum Requeued {
     Itself,
     Twin(i64),
 }
 
-/// Begins a write transaction the way each backend needs.
+/// How each backend brackets the queue's writes.
 trait WriteTx: Connection + Sized {
+    /// A write transaction.
     fn write_tx<T, F>(&mut self, f: F) -> QueryResult<T>
     where
         F: FnOnce(&mut Self) -> QueryResult<T>;
+
+    /// Around a claim.
+    fn claim_scope<T, F>(&mut self, f: F) -> QueryResult<T>
+    where
+        F: FnOnce(&mut Self) -> QueryResult<T>;
+
+    /// Leases up to `limit` due jobs, highest priority first.
+    fn claim_due(
+        &mut self,
+        owner: &str,
+        limit: i64,
+        lease_until: i64,
+        now: i64,
+    ) -> QueryResult<Vec<JobRow>>;
 }
+
+/// PostgreSQL's claim, one statement: picks the due jobs, skipping rows other claimers have
+/// locked, and leases them. Written out (diesel's builder cannot put a locking subselect in an
+/// update's filter), yet a cached prepared statement like the builder's.
+struct PgClaim<'a> {
+    owner: &'a str,
+    lease_until: i64,
+    now: i64,
+    limit: i64,
+}
+
+#[derive(diesel::query_builder::QueryId)]
+struct PgClaimId;
+
+impl diesel::query_builder::QueryId for PgClaim<'_> {
+    type QueryId = PgClaimId;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PgClaim<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Text};
+        out.push_sql("UPDATE jobs SET state = 'running', lease_owner = ");
+        out.push_bind_param::<Text, _>(self.owner)?;
+        out.push_sql(", lease_expires_at = ");
+        out.push_bind_param::<BigInt, _>(&self.lease_until)?;
+        out.push_sql(", attempts = attempts + 1, updated_at = ");
+        out.push_bind_param::<BigInt, _>(&self.now)?;
+        out.push_sql(" WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ");
+        out.push_bind_param::<BigInt, _>(&self.now)?;
+        out.push_sql(" ORDER BY priority DESC, run_after, id LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(
+            " FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload, dedup_key, priority, state, \
+             attempts, max_attempts, run_after, lease_owner, lease_expires_at, last_error, \
+             created_at, updated_at, finished_at",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for PgClaim<'_> {
+    type SqlType = jobs::SqlType;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for PgClaim<'_> {}
 
 impl WriteTx for diesel::PgConnection {
     fn write_tx<T, F>(&mut self, f: F) -> QueryResult<T>
@@ -67,14 +123,79 @@ impl WriteTx for diesel::PgConnection {
     {
         self.transaction(f)
     }
+
+    /// No transaction: the claiming statement locks the rows it picks with
+    /// `FOR UPDATE SKIP LOCKED` and is atomic by itself, so a claim is one round trip.
+    fn claim_scope<T, F>(&mut self, f: F) -> QueryResult<T>
+    where
+        F: FnOnce(&mut Self) -> QueryResult<T>,
+    {
+        f(self)
+    }
+
+    fn claim_due(
+        &mut self,
+        owner: &str,
+        limit: i64,
+        lease_until: i64,
+        now: i64,
+    ) -> QueryResult<Vec<JobRow>> {
+        PgClaim {
+            owner,
+            lease_until,
+            now,
+            limit,
+        }
+        .load(self)
+    }
 }
 
 impl WriteTx for diesel::SqliteConnection {
+    /// `BEGIN IMMEDIATE`: the write lock up front, so that two writers never deadlock upgrading
+    /// a read lock.
     fn write_tx<T, F>(&mut self, f: F) -> QueryResult<T>
     where
         F: FnOnce(&mut Self) -> QueryResult<T>,
     {
         self.immediate_transaction(f)
+    }
+
+    fn claim_scope<T, F>(&mut self, f: F) -> QueryResult<T>
+    where
+        F: FnOnce(&mut Self) -> QueryResult<T>,
+    {
+        self.immediate_transaction(f)
+    }
+
+    /// Inside `claim_scope`'s immediate transaction: select, then lease what was selected.
+    fn claim_due(
+        &mut self,
+        owner: &str,
+        limit: i64,
+        lease_until: i64,
+        now: i64,
+    ) -> QueryResult<Vec<JobRow>> {
+        use crate::db::schema::jobs::dsl as j;
+        let ids: Vec<i64> = j::jobs
+            .select(j::id)
+            .filter(j::state.eq(state_sql::Queued))
+            .filter(j::run_after.le(now))
+            .order((j::priority.desc(), j::run_after.asc(), j::id.asc()))
+            .limit(limit)
+            .load(self)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(j::jobs.filter(j::id.eq_any(&ids)))
+            .set((
+                j::state.eq(job_state::RUNNING),
+                j::lease_owner.eq(owner),
+                j::lease_expires_at.eq(lease_until),
+                j::attempts.eq(j::attempts + 1),
+                j::updated_at.eq(now),
+            ))
+            .returning(JobRow::as_returning())
+            .get_results(self)
     }
 }
 
@@ -116,28 +237,8 @@ macro_rules! queue_ops {
             lease_ms: i64,
             now: i64,
         ) -> QueryResult<Vec<JobRow>> {
-            c.write_tx(|c| {
-                reap_in_tx(c, now)?;
-                let $s = j::jobs
-                    .select(j::id)
-                    .filter(j::state.eq(state_literal(job_state::QUEUED)))
-                    .filter(j::run_after.le(now))
-                    .order((j::priority.desc(), j::run_after.asc(), j::id.asc()))
-                    .limit(limit);
-                let ids: Vec<i64> = $lock_skip.load(c)?;
-                if ids.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut claimed: Vec<JobRow> = diesel::update(j::jobs.filter(j::id.eq_any(&ids)))
-                    .set((
-                        j::state.eq(job_state::RUNNING),
-                        j::lease_owner.eq(owner),
-                        j::lease_expires_at.eq(now + lease_ms),
-                        j::attempts.eq(j::attempts + 1),
-                        j::updated_at.eq(now),
-                    ))
-                    .returning(JobRow::as_returning())
-                    .get_results(c)?;
+            c.claim_scope(|c| {
+                let mut claimed = c.claim_due(owner, limit, now + lease_ms, now)?;
                 claimed.sort_by_key(|r| (std::cmp::Reverse(r.priority), r.run_after, r.id));
                 Ok(claimed)
             })
@@ -150,7 +251,7 @@ macro_rules! queue_ops {
         /// Requeues (or dead-letters) every running job whose lease has expired.
         fn reap_in_tx(c: &mut Conn, now: i64) -> QueryResult<usize> {
             let $s = j::jobs
-                .filter(j::state.eq(state_literal(job_state::RUNNING)))
+                .filter(j::state.eq(state_sql::Running))
                 .filter(j::lease_expires_at.lt(now))
                 .select(JobRow::as_select());
             let expired: Vec<JobRow> = $lock_skip.load(c)?;
@@ -179,7 +280,7 @@ macro_rules! queue_ops {
             diesel::update(
                 j::jobs
                     .filter(j::id.eq(id))
-                    .filter(j::state.eq(state_literal(job_state::RUNNING)))
+                    .filter(j::state.eq(state_sql::Running))
                     .filter(j::lease_owner.eq(owner)),
             )
             .set(j::lease_expires_at.eq(until))
@@ -191,7 +292,7 @@ macro_rules! queue_ops {
             diesel::update(
                 j::jobs
                     .filter(j::id.eq(id))
-                    .filter(j::state.eq(state_literal(job_state::RUNNING)))
+                    .filter(j::state.eq(state_sql::Running))
                     .filter(j::lease_owner.eq(owner)),
             )
             .set((
@@ -247,7 +348,7 @@ macro_rules! queue_ops {
             c.write_tx(|c| {
                 let $l = j::jobs
                     .filter(j::id.eq(id))
-                    .filter(j::state.eq(state_literal(job_state::DEAD)))
+                    .filter(j::state.eq(state_sql::Dead))
                     .select(JobRow::as_select());
                 let Some(job) = $lock.first(c).optional()? else {
                     return Ok(None);
@@ -262,7 +363,7 @@ macro_rules! queue_ops {
         fn load_leased(c: &mut Conn, id: i64, owner: &str) -> QueryResult<Option<JobRow>> {
             let $l = j::jobs
                 .filter(j::id.eq(id))
-                .filter(j::state.eq(state_literal(job_state::RUNNING)))
+                .filter(j::state.eq(state_sql::Running))
                 .filter(j::lease_owner.eq(owner))
                 .select(JobRow::as_select());
             $lock.first(c).optional()
@@ -297,7 +398,7 @@ macro_rules! queue_ops {
                 let twin: Option<(i64, i32, i64)> = j::jobs
                     .filter(j::kind.eq(&job.kind))
                     .filter(j::dedup_key.eq(key))
-                    .filter(j::state.eq(state_literal(job_state::QUEUED)))
+                    .filter(j::state.eq(state_sql::Queued))
                     .filter(j::id.ne(job.id))
                     .select((j::id, j::attempts, j::run_after))
                     .first(c)
@@ -333,7 +434,7 @@ macro_rules! queue_ops {
         pub fn purge_done(c: &mut Conn, finished_before: i64) -> QueryResult<usize> {
             diesel::delete(
                 j::jobs
-                    .filter(j::state.eq(state_literal(job_state::DONE)))
+                    .filter(j::state.eq(state_sql::Done))
                     .filter(j::finished_at.lt(finished_before)),
             )
             .execute(c)
@@ -381,8 +482,8 @@ pub fn enqueue_many(conn: &mut DbConnection, batch: &[NewJob], now: i64) -> Quer
     dispatch!(conn, enqueue_many(batch, now))
 }
 
-/// Leases up to `limit` due jobs to `owner` for `lease_ms`, highest priority first, after
-/// requeueing the jobs of lost workers.
+/// Leases up to `limit` due jobs to `owner` for `lease_ms`, highest priority first. (The jobs of
+/// lost workers come back through [`reap_expired`], which the runner calls every second.)
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,

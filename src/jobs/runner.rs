@@ -28,6 +28,9 @@ pub fn permanent(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Permanent(message.into()))
 }
 
+/// How often each worker requeues the jobs of lost workers (whose leases have expired).
+const REAP_EVERY: Duration = Duration::from_secs(1);
+
 enum Outcome {
     Done,
     Failed(anyhow::Error),
@@ -101,13 +104,25 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     async fn work(&self, owner: String, shutdown: CancellationToken) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
         let lease_ms = (self.settings.lease_secs * 1000) as i64;
+        let mut last_reap = Instant::now() - REAP_EVERY;
         log::debug!("job worker {owner} started");
         while !shutdown.is_cancelled() {
+            if last_reap.elapsed() >= REAP_EVERY {
+                last_reap = Instant::now();
+                if let Err(e) = self
+                    .queue
+                    .db()
+                    .write_lazy(|c| queue::reap_expired(c, now_ms()))
+                    .await
+                {
+                    log::warn!("job worker {owner}: cannot reap expired leases: {e}");
+                }
+            }
             let claimer = owner.clone();
             let claimed = self
                 .queue
                 .db()
-                .write(move |conn| queue::claim(conn, &claimer, 1, lease_ms, now_ms()))
+                .write_lazy(move |conn| queue::claim(conn, &claimer, 1, lease_ms, now_ms()))
                 .await;
             match claimed {
                 Ok(jobs) if !jobs.is_empty() => {
@@ -121,7 +136,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             }
             tokio::select! {
                 _ = self.queue.wake().notified() => {}
-                _ = sleep(poll) => {}
+                _ = sleep(poll.min(REAP_EVERY)) => {}
                 _ = shutdown.cancelled() => {}
             }
         }
@@ -181,7 +196,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 _ = renew.tick() => {
                     let (id, who) = (job.id, owner.to_string());
                     let until = now_ms() + lease.as_millis() as i64;
-                    match self.queue.db().write(move |c| queue::heartbeat(c, id, &who, until)).await {
+                    match self.queue.db().write_lazy(move |c| queue::heartbeat(c, id, &who, until)).await {
                         Ok(true) => {}
                         Ok(false) => {
                             task.abort();
@@ -212,7 +227,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let db = self.queue.db();
         match outcome {
             Outcome::Done => match db
-                .write(move |c| queue::complete(c, id, &who, now_ms()))
+                .write_lazy(move |c| queue::complete(c, id, &who, now_ms()))
                 .await
             {
                 Ok(true) => {
@@ -249,7 +264,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 };
                 let msg = message.clone();
                 match db
-                    .write(move |c| queue::fail(c, id, &who, &msg, disposition, now_ms()))
+                    .write_lazy(move |c| queue::fail(c, id, &who, &msg, disposition, now_ms()))
                     .await
                 {
                     Ok(FailOutcome::Retrying { run_after }) => {
@@ -302,7 +317,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 "lease_lost"
             }
             Outcome::Released => match db
-                .write(move |c| queue::release(c, id, &who, now_ms()))
+                .write_lazy(move |c| queue::release(c, id, &who, now_ms()))
                 .await
             {
                 Ok(_) => {

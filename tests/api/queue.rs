@@ -175,6 +175,12 @@ async fn expired_lease_makes_the_job_claimable_again(backend: Backend) {
             .is_empty()
     );
 
+    assert_eq!(
+        queue::reap_expired(&mut c, now + 1999).unwrap(),
+        0,
+        "not yet expired"
+    );
+    assert_eq!(queue::reap_expired(&mut c, now + 2001).unwrap(), 1);
     let taken = queue::claim(&mut c, "b", 1, 1000, now + 2001).unwrap();
     assert_eq!(taken.len(), 1);
     assert_eq!(taken[0].id, id);
@@ -201,6 +207,7 @@ async fn expired_lease_on_the_last_attempt_dead_letters(backend: Backend) {
     poison.max_attempts = 2;
     let id = queue::enqueue(&mut c, &poison, now).unwrap().unwrap();
     queue::claim(&mut c, "w1", 1, 100, now).unwrap();
+    queue::reap_expired(&mut c, now + 200).unwrap();
     queue::claim(&mut c, "w2", 1, 100, now + 200).unwrap();
     assert_eq!(queue::reap_expired(&mut c, now + 400).unwrap(), 1);
     let row = queue::get(&mut c, id).unwrap().unwrap();
