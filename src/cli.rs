@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Mode, Settings};
+use crate::config::{Mode, Settings, Source};
 use crate::db::{DatabaseUrl, Db, migrations};
 use crate::startup::Application;
 
@@ -42,8 +42,8 @@ pub fn main() -> ExitCode {
     if let Command::Version = command {
         return say(&format!("adlerdo {}", env!("CARGO_PKG_VERSION")));
     }
-    let settings = match Settings::load(cli.config.as_deref()) {
-        Ok((settings, _source)) => settings,
+    let (settings, source) = match Settings::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => return fail(&[e.to_string()]),
     };
     let problems = settings.validate();
@@ -51,21 +51,26 @@ pub fn main() -> ExitCode {
         return fail(&problems);
     }
     match command {
-        Command::CheckConfig => check_config(&settings),
+        Command::CheckConfig => check_config(&settings, &source),
         Command::Migrate => migrate(&settings),
         Command::Serve | Command::Version => serve(settings),
     }
 }
 
-fn check_config(settings: &Settings) -> ExitCode {
+fn check_config(settings: &Settings, source: &Source) -> ExitCode {
     let url = DatabaseUrl::parse(&settings.database_url())
         .map(|u| u.to_string())
         .unwrap_or_default();
+    let file = source.file.as_ref().map_or_else(
+        || "no config file".to_string(),
+        |f| format!("config file {}", f.display()),
+    );
     say(&format!(
-        "configuration ok: {} mode, listening on {}:{}, database {url}",
+        "configuration ok: {} mode, listening on {}:{}, database {url} ({file} + {}* environment)",
         settings.mode.as_str(),
         settings.server.host,
-        settings.server.port
+        settings.server.port,
+        crate::config::ENV_PREFIX,
     ))
 }
 
