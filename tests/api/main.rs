@@ -13,6 +13,7 @@ mod cli;
 mod deploy;
 mod http;
 mod migrations;
+mod odoo_fidelity;
 mod queue;
 mod runner;
 mod scheduler;

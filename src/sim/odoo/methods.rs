@@ -1,0 +1,581 @@
+//! `call_kw`: the public ORM methods of the emulated models, bound to their Python signatures
+//! (so that wrong arguments fail with CPython's words), with Odoo's dispatch rule: model methods
+//! get `args` as they are, record methods get the ids first.
+
+use serde_json::{Map, Value, json};
+
+use super::model::ModelDef;
+use super::orm::ids_arg;
+use super::search::{SearchQuery, search_ids};
+use super::store::{Store, Vals};
+use crate::rpc::error::{ExceptionKind, OdooException};
+use crate::rpc::pysig::{Bound, Signature, opt, req};
+
+type Result<T> = std::result::Result<T, OdooException>;
+
+/// `None` stands for Python's `None` (a JSON-RPC answer without `result`).
+pub type Outcome = Option<Value>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `@api.model`: `args` as given.
+    Model,
+    /// Record method: `args[0]` are the ids.
+    Record,
+}
+
+struct Method {
+    name: &'static str,
+    kind: Kind,
+    sig: Signature,
+    /// The model the method exists on, `None` for every model.
+    only: Option<&'static str>,
+}
+
+const fn sig(qualname: &'static str, params: &'static [crate::rpc::pysig::Param]) -> Signature {
+    Signature {
+        qualname,
+        params,
+        method: true,
+        var_kwargs: false,
+    }
+}
+
+const READ_FORMAT: Signature = sig("BaseModel._read_format", &[req("fnames"), opt("load")]);
+
+const METHODS: &[Method] = &[
+    Method {
+        name: "search",
+        kind: Kind::Model,
+        sig: sig(
+            "BaseModel.search",
+            &[req("domain"), opt("offset"), opt("limit"), opt("order")],
+        ),
+        only: None,
+    },
+    Method {
+        name: "search_read",
+        kind: Kind::Model,
+        sig: Signature {
+            qualname: "BaseModel.search_read",
+            params: &[
+                opt("domain"),
+                opt("fields"),
+                opt("offset"),
+                opt("limit"),
+                opt("order"),
+            ],
+            method: true,
+            var_kwargs: true,
+        },
+        only: None,
+    },
+    Method {
+        name: "search_count",
+        kind: Kind::Model,
+        sig: sig("BaseModel.search_count", &[req("domain"), opt("limit")]),
+        only: None,
+    },
+    Method {
+        name: "read",
+        kind: Kind::Record,
+        sig: sig("BaseModel.read", &[opt("fields"), opt("load")]),
+        only: None,
+    },
+    Method {
+        name: "create",
+        kind: Kind::Model,
+        sig: sig("BaseModel.create", &[req("vals_list")]),
+        only: None,
+    },
+    Method {
+        name: "write",
+        kind: Kind::Record,
+        sig: sig("BaseModel.write", &[req("vals")]),
+        only: None,
+    },
+    Method {
+        name: "unlink",
+        kind: Kind::Record,
+        sig: sig("BaseModel.unlink", &[]),
+        only: None,
+    },
+    Method {
+        name: "fields_get",
+        kind: Kind::Model,
+        sig: sig(
+            "BaseModel.fields_get",
+            &[opt("allfields"), opt("attributes")],
+        ),
+        only: None,
+    },
+    Method {
+        name: "name_search",
+        kind: Kind::Model,
+        sig: sig(
+            "BaseModel.name_search",
+            &[opt("name"), opt("args"), opt("operator"), opt("limit")],
+        ),
+        only: None,
+    },
+    Method {
+        name: "exists",
+        kind: Kind::Record,
+        sig: sig("BaseModel.exists", &[]),
+        only: None,
+    },
+    Method {
+        name: "check_access_rights",
+        kind: Kind::Model,
+        sig: sig(
+            "BaseModel.check_access_rights",
+            &[req("operation"), opt("raise_exception")],
+        ),
+        only: None,
+    },
+    Method {
+        name: "action_archive",
+        kind: Kind::Record,
+        sig: sig("BaseModel.action_archive", &[]),
+        only: None,
+    },
+    Method {
+        name: "action_unarchive",
+        kind: Kind::Record,
+        sig: sig("BaseModel.action_unarchive", &[]),
+        only: None,
+    },
+    Method {
+        name: "context_get",
+        kind: Kind::Model,
+        sig: sig("ResUsers.context_get", &[]),
+        only: Some("res.users"),
+    },
+    Method {
+        name: "action_confirm",
+        kind: Kind::Record,
+        sig: sig("SaleOrder.action_confirm", &[]),
+        only: Some("sale.order"),
+    },
+    Method {
+        name: "action_cancel",
+        kind: Kind::Record,
+        sig: sig("SaleOrder.action_cancel", &[]),
+        only: Some("sale.order"),
+    },
+    Method {
+        name: "action_apply_inventory",
+        kind: Kind::Record,
+        sig: sig("StockQuant.action_apply_inventory", &[]),
+        only: Some("stock.quant"),
+    },
+];
+
+/// Methods that exist on the real models but are private (leading `_`, or `@api.private`).
+fn private_error(model: &str, method: &str) -> OdooException {
+    OdooException::new(
+        ExceptionKind::AccessError,
+        format!("Private methods (such as '{model}.{method}') cannot be called remotely."),
+    )
+}
+
+fn list_of_strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn int_arg(v: Option<&Value>) -> Option<i64> {
+    v.and_then(|v| match v {
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    })
+}
+
+fn order_arg(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Runs `model.method(*args, **kwargs)` as `execute_kw` does, in the current transaction.
+pub fn call_kw(
+    store: &mut Store,
+    model_name: &str,
+    method: &str,
+    args: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Outcome> {
+    let model = store.model(model_name)?;
+    if method.starts_with('_') {
+        // Odoo 18 looks the attribute up first: an unknown private name is an AttributeError.
+        return Err(if known_private(method) {
+            private_error(model_name, method)
+        } else {
+            OdooException::new(
+                ExceptionKind::AttributeError,
+                format!("The method '{model_name}.{method}' does not exist"),
+            )
+        });
+    }
+    let Some(spec) = METHODS
+        .iter()
+        .find(|m| m.name == method && m.only.is_none_or(|o| o == model_name))
+    else {
+        return Err(OdooException::new(
+            ExceptionKind::AttributeError,
+            unknown_method_message(store.reg.version, model_name, method),
+        ));
+    };
+    let mut kwargs = kwargs.clone();
+    let ctx: Vals = match kwargs.remove("context") {
+        Some(Value::Object(c)) => c,
+        _ => Vals::new(),
+    };
+    let (ids, rest) = match spec.kind {
+        Kind::Model => (Vec::new(), args),
+        Kind::Record => match args.split_first() {
+            Some((first, rest)) => (ids_arg(first)?, rest),
+            None => {
+                return Err(OdooException::type_error(format!(
+                    "{}() missing 1 required positional argument: 'self'",
+                    spec.sig.qualname
+                )));
+            }
+        },
+    };
+    let bound = spec.sig.bind(rest, &kwargs)?;
+    run(store, &model, spec.name, &ids, &bound, &ctx)
+}
+
+/// How a JSON-2 call failed before the method ran: the werkzeug HTTP error it becomes.
+pub enum Json2Refusal {
+    NotFound(String),
+    Unprocessable(String),
+    Exception(OdooException),
+}
+
+/// `POST /json/2/<model>/<method>` (Odoo 19): named arguments only, `ids` and `context` apart;
+/// arguments are bound as `inspect.signature(...).bind` does.
+pub fn call_json2(
+    store: &mut Store,
+    model_name: &str,
+    method: &str,
+    body: &Map<String, Value>,
+) -> std::result::Result<Outcome, Json2Refusal> {
+    let Ok(model) = store.model(model_name) else {
+        return Err(Json2Refusal::NotFound(format!(
+            "the model '{model_name}' does not exist"
+        )));
+    };
+    if method.starts_with('_')
+        || matches!(
+            method,
+            "with_prefetch" | "with_context" | "with_user" | "sudo" | "browse"
+        )
+    {
+        return Err(Json2Refusal::Exception(private_error(model_name, method)));
+    }
+    let Some(spec) = METHODS
+        .iter()
+        .find(|m| m.name == method && m.only.is_none_or(|o| o == model_name))
+    else {
+        return Err(Json2Refusal::NotFound(format!(
+            "The method '{model_name}.{method}' does not exist"
+        )));
+    };
+    let mut kwargs = body.clone();
+    let ids = match kwargs.remove("ids") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => ids_arg(&v).map_err(Json2Refusal::Exception)?,
+    };
+    if spec.kind == Kind::Model && !ids.is_empty() {
+        return Err(Json2Refusal::Unprocessable(format!(
+            "cannot call {model_name}.{method} with ids"
+        )));
+    }
+    let ctx: Vals = match kwargs.remove("context") {
+        Some(Value::Object(c)) => c,
+        _ => Vals::new(),
+    };
+    if let Some(key) = kwargs
+        .keys()
+        .find(|k| !spec.sig.params.iter().any(|p| p.name == k.as_str()))
+        && !spec.sig.var_kwargs
+    {
+        return Err(Json2Refusal::Unprocessable(format!(
+            "got an unexpected keyword argument '{key}'"
+        )));
+    }
+    if let Some(p) = spec
+        .sig
+        .params
+        .iter()
+        .find(|p| p.required && !kwargs.contains_key(p.name))
+    {
+        return Err(Json2Refusal::Unprocessable(format!(
+            "missing a required argument: '{}'",
+            p.name
+        )));
+    }
+    let bound = spec
+        .sig
+        .bind(&[], &kwargs)
+        .map_err(Json2Refusal::Exception)?;
+    let result =
+        run(store, &model, spec.name, &ids, &bound, &ctx).map_err(Json2Refusal::Exception)?;
+    // Recordsets come back as id lists: `create` answers a list even for one record.
+    Ok(match (spec.name, result) {
+        ("create", Some(Value::Number(n))) => Some(json!([n])),
+        (_, other) => other,
+    })
+}
+
+fn known_private(method: &str) -> bool {
+    matches!(
+        method,
+        "_update_available_quantity"
+            | "_compute_display_name"
+            | "_read_format"
+            | "_search"
+            | "_create"
+            | "_write"
+    )
+}
+
+fn unknown_method_message(version: u32, model: &str, method: &str) -> String {
+    match version {
+        16 => format!("type object '{model}' has no attribute '{method}'"),
+        17 => format!("The method '{method}' does not exist on the model '{model}'"),
+        _ => format!("The method '{model}.{method}' does not exist"),
+    }
+}
+
+fn search_query(bound: &Bound, domain_key: &str) -> SearchQuery {
+    SearchQuery {
+        domain: bound
+            .get_some(domain_key)
+            .cloned()
+            .unwrap_or_else(|| json!([])),
+        offset: int_arg(bound.get("offset")).unwrap_or(0).max(0) as usize,
+        limit: int_arg(bound.get("limit"))
+            .filter(|l| *l > 0)
+            .map(|l| l as usize),
+        order: order_arg(bound.get("order")),
+    }
+}
+
+fn run(
+    store: &mut Store,
+    model: &ModelDef,
+    method: &str,
+    ids: &[i64],
+    bound: &Bound,
+    ctx: &Vals,
+) -> Result<Outcome> {
+    Ok(Some(match method {
+        "search" => json!(search_ids(
+            store,
+            model,
+            &search_query(bound, "domain"),
+            ctx
+        )?),
+        "search_count" => {
+            let mut q = search_query(bound, "domain");
+            q.order = None;
+            let n = search_ids(store, model, &q, ctx)?.len();
+            json!(
+                int_arg(bound.get("limit"))
+                    .filter(|l| *l > 0)
+                    .map_or(n, |l| n.min(l as usize))
+            )
+        }
+        "search_read" => {
+            let extra = READ_FORMAT.bind(&[json!([])], &bound.extra)?;
+            let ids = search_ids(store, model, &search_query(bound, "domain"), ctx)?;
+            let fields = list_of_strings(bound.get("fields"));
+            let classic = extra
+                .get("load")
+                .is_none_or(|l| l.as_str() == Some("_classic_read"));
+            json!(store.read_ids(model, &ids, &fields, classic, ctx)?)
+        }
+        "read" => {
+            // A string is iterated as Python would: one field per character.
+            let fields = match bound.get("fields") {
+                Some(Value::String(text)) => text.chars().map(String::from).collect(),
+                other => list_of_strings(other),
+            };
+            let classic = bound
+                .get("load")
+                .is_none_or(|l| l.as_str() == Some("_classic_read"));
+            json!(store.read_ids(model, ids, &fields, classic, ctx)?)
+        }
+        "create" => {
+            let vals_list = bound.get("vals_list").cloned().unwrap_or(Value::Null);
+            match vals_list {
+                Value::Object(vals) => json!(store.create_one(model, &vals, ctx)?),
+                Value::Array(list) => {
+                    let mut out = Vec::with_capacity(list.len());
+                    for vals in list {
+                        let Value::Object(vals) = vals else {
+                            return Err(OdooException::value(
+                                "dictionary update sequence element #0 has length 1; 2 is required",
+                            ));
+                        };
+                        out.push(store.create_one(model, &vals, ctx)?);
+                    }
+                    json!(out)
+                }
+                other => {
+                    return Err(OdooException::type_error(format!(
+                        "'{}' object is not iterable",
+                        crate::rpc::pysig::type_name(&other)
+                    )));
+                }
+            }
+        }
+        "write" => {
+            let Some(Value::Object(vals)) = bound.get("vals") else {
+                return Err(OdooException::type_error("'vals' must be a dictionary"));
+            };
+            store.write_ids(model, ids, vals, ctx)?;
+            json!(true)
+        }
+        "unlink" => {
+            store.unlink_ids(model, ids)?;
+            json!(true)
+        }
+        "exists" => json!(
+            ids.iter()
+                .copied()
+                .filter(|i| store.exists(model.name, *i))
+                .collect::<Vec<_>>()
+        ),
+        "fields_get" => {
+            let allfields = bound
+                .get_some("allfields")
+                .map(|v| list_of_strings(Some(v)));
+            let attributes = bound
+                .get_some("attributes")
+                .map(|v| list_of_strings(Some(v)));
+            store.fields_get(model, allfields.as_deref(), attributes.as_deref())
+        }
+        "name_search" => {
+            let name = bound
+                .get_some("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let operator = bound
+                .get_some("operator")
+                .and_then(Value::as_str)
+                .unwrap_or("ilike")
+                .to_string();
+            let limit = int_arg(bound.get("limit")).unwrap_or(100);
+            let extra = bound.get_some("args").cloned().unwrap_or_else(|| json!([]));
+            let mut domain = extra.as_array().cloned().unwrap_or_default();
+            if !name.is_empty() || operator != "ilike" {
+                domain.insert(0, json!([model.rec_name, operator, name]));
+                if domain.len() > 1 {
+                    domain.insert(0, json!("&"));
+                }
+            }
+            let q = SearchQuery {
+                domain: json!(domain),
+                offset: 0,
+                limit: (limit > 0).then_some(limit as usize),
+                order: None,
+            };
+            let found = search_ids(store, model, &q, ctx)?;
+            json!(
+                found
+                    .into_iter()
+                    .map(|id| json!([id, store.display_name(model.name, id)]))
+                    .collect::<Vec<_>>()
+            )
+        }
+        "check_access_rights" => json!(true),
+        "action_archive" | "action_unarchive" => {
+            if model.field("active").is_none() {
+                return Err(OdooException::value(format!(
+                    "Invalid field 'active' on model '{}'",
+                    model.name
+                )));
+            }
+            check_ids(store, model, ids)?;
+            let active = method == "action_unarchive";
+            if !active && model.name == "res.partner" {
+                let users: Vec<String> = store
+                    .ids("res.users")
+                    .filter(|u| store.stored("res.users", *u, "active").as_bool() == Some(true))
+                    .filter(|u| {
+                        store
+                            .stored("res.users", *u, "partner_id")
+                            .as_i64()
+                            .is_some_and(|p| ids.contains(&p))
+                    })
+                    .map(|u| store.display_name("res.users", u))
+                    .collect();
+                if !users.is_empty() {
+                    let mut e = OdooException::new(
+                        ExceptionKind::RedirectWarning,
+                        format!(
+                            "You cannot archive contacts linked to an active user.\nYou first need to archive their associated user.\n\nLinked active users : {}",
+                            users.join(", ")
+                        ),
+                    );
+                    e.arguments.push(json!({"type": "ir.actions.act_window", "res_model": "res.users", "context": {"create": false}, "view_mode": "form", "views": [[163, "form"]], "res_id": 2}));
+                    e.arguments.push(json!("Go to users"));
+                    e.arguments.push(Value::Null);
+                    return Err(e);
+                }
+            }
+            store.write_ids(
+                model,
+                ids,
+                &serde_json::from_value(json!({"active": active})).unwrap_or_default(),
+                ctx,
+            )?;
+            return Ok(None);
+        }
+        "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": store.uid}),
+        "action_confirm" => {
+            check_ids(store, model, ids)?;
+            store.confirm_orders(ids)?;
+            json!(true)
+        }
+        "action_cancel" => {
+            check_ids(store, model, ids)?;
+            store.cancel_orders(ids)?;
+            json!(true)
+        }
+        "action_apply_inventory" => {
+            check_ids(store, model, ids)?;
+            store.apply_inventory(ids)?;
+            return Ok(None);
+        }
+        other => {
+            return Err(OdooException::new(
+                ExceptionKind::AttributeError,
+                unknown_method_message(store.reg.version, model.name, other),
+            ));
+        }
+    }))
+}
+
+fn check_ids(store: &Store, model: &ModelDef, ids: &[i64]) -> Result<()> {
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|i| !store.exists(model.name, *i))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(OdooException::missing(model.name, &missing, store.uid))
+    }
+}

@@ -1,0 +1,351 @@
+//! The RPC services of the emulated server (`common`, `db`, `object`), as `dispatch_rpc` runs
+//! them: argument binding, authentication, one transaction per call.
+
+use serde_json::{Map, Value, json};
+
+use super::methods::{Outcome, call_kw};
+use super::store::Store;
+use crate::rpc::error::{ExceptionKind, OdooException};
+use crate::rpc::pysig::{Signature, opt, req};
+
+type Result<T> = std::result::Result<T, OdooException>;
+
+/// A user of the emulated database.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub uid: i64,
+    pub login: String,
+    pub password: String,
+    /// API keys usable instead of the password on RPC.
+    pub api_keys: Vec<String>,
+}
+
+/// The emulated server: its database (one, named like the real recordings' `odoo`), users and
+/// version.
+#[derive(Debug)]
+pub struct Server {
+    pub version: u32,
+    pub db_name: String,
+    pub store: Store,
+    pub users: Vec<User>,
+}
+
+const fn function(
+    qualname: &'static str,
+    params: &'static [crate::rpc::pysig::Param],
+) -> Signature {
+    Signature {
+        qualname,
+        params,
+        method: false,
+        var_kwargs: false,
+    }
+}
+
+const EXP_VERSION: Signature = function("exp_version", &[]);
+const EXP_LOGIN: Signature = function("exp_login", &[req("db"), req("login"), req("password")]);
+const EXP_AUTHENTICATE: Signature = function(
+    "exp_authenticate",
+    &[
+        req("db"),
+        req("login"),
+        req("password"),
+        req("user_agent_env"),
+    ],
+);
+const EXP_ABOUT: Signature = function("exp_about", &[opt("extended")]);
+const EXP_LIST: Signature = function("exp_list", &[opt("document")]);
+const EXP_SERVER_VERSION: Signature = function("exp_server_version", &[]);
+const EXP_DB_EXIST: Signature = function("exp_db_exist", &[req("db_name")]);
+const EXECUTE_KW: Signature = function(
+    "execute_kw",
+    &[
+        req("db"),
+        req("uid"),
+        req("passwd"),
+        req("model"),
+        req("method"),
+        req("args"),
+        opt("kw"),
+    ],
+);
+const EXECUTE: Signature = function(
+    "execute",
+    &[
+        req("db"),
+        req("uid"),
+        req("passwd"),
+        req("obj"),
+        req("method"),
+    ],
+);
+
+impl Server {
+    /// `common.version()`.
+    pub fn version_info(&self) -> Value {
+        let v = self.version;
+        json!({
+            "server_version": format!("{v}.0"),
+            "server_version_info": [v, 0, 0, "final", 0, ""],
+            "server_serie": format!("{v}.0"),
+            "protocol_version": 1,
+        })
+    }
+
+    fn check_db(&self, db: &Value) -> Result<()> {
+        let name = db.as_str().unwrap_or_default();
+        if name == self.db_name {
+            Ok(())
+        } else {
+            Err(OdooException::new(
+                ExceptionKind::OperationalError,
+                format!(
+                    "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"{name}\" does not exist\n"
+                ),
+            ))
+        }
+    }
+
+    /// The uid for `login` and a password or API key, if they match an active user.
+    pub fn authenticate(&self, login: &str, secret: &str) -> Option<i64> {
+        self.users
+            .iter()
+            .find(|u| {
+                u.login == login
+                    && !secret.is_empty()
+                    && (u.password == secret || u.api_keys.iter().any(|k| k == secret))
+            })
+            .map(|u| u.uid)
+    }
+
+    /// The uid whose API key this is (JSON-2 bearer authentication).
+    pub fn uid_for_key(&self, key: &str) -> Option<i64> {
+        self.users
+            .iter()
+            .find(|u| u.api_keys.iter().any(|k| k == key))
+            .map(|u| u.uid)
+    }
+
+    fn check_user(&self, uid: &Value, password: &Value) -> Result<i64> {
+        let uid = match uid {
+            Value::Number(n) => n.as_i64().ok_or_else(OdooException::access_denied)?,
+            Value::String(s) => s.parse().map_err(|_| {
+                OdooException::value(format!("invalid literal for int() with base 10: '{s}'"))
+            })?,
+            _ => return Err(OdooException::access_denied()),
+        };
+        let secret = password.as_str().unwrap_or_default();
+        let Some(user) = self.users.iter().find(|u| u.uid == uid) else {
+            return Err(OdooException::missing("res.users", &[uid], uid));
+        };
+        if secret.is_empty()
+            || (user.password != secret && !user.api_keys.iter().any(|k| k == secret))
+        {
+            return Err(OdooException::access_denied());
+        }
+        Ok(uid)
+    }
+
+    /// `dispatch_rpc(service, method, args)`.
+    pub fn dispatch(&mut self, service: &str, method: &str, args: &[Value]) -> Result<Outcome> {
+        let no_kwargs = Map::new();
+        match service {
+            "common" => match method {
+                "version" => {
+                    EXP_VERSION.bind(args, &no_kwargs)?;
+                    Ok(Some(self.version_info()))
+                }
+                "login" => {
+                    let b = EXP_LOGIN.bind(args, &no_kwargs)?;
+                    self.check_db(b.get("db").unwrap_or(&Value::Null))?;
+                    let login = b.get("login").and_then(Value::as_str).unwrap_or_default();
+                    let password = b
+                        .get("password")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    Ok(Some(
+                        self.authenticate(login, password)
+                            .map_or(json!(false), |u| json!(u)),
+                    ))
+                }
+                "authenticate" => {
+                    let b = EXP_AUTHENTICATE.bind(args, &no_kwargs)?;
+                    self.check_db(b.get("db").unwrap_or(&Value::Null))?;
+                    let login = b.get("login").and_then(Value::as_str).unwrap_or_default();
+                    let password = b
+                        .get("password")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    Ok(Some(
+                        self.authenticate(login, password)
+                            .map_or(json!(false), |u| json!(u)),
+                    ))
+                }
+                "about" => {
+                    let b = EXP_ABOUT.bind(args, &no_kwargs)?;
+                    let text = "See http://openerp.com";
+                    Ok(Some(
+                        if b.get("extended").and_then(Value::as_bool).unwrap_or(false) {
+                            json!([text, format!("{}.0", self.version)])
+                        } else {
+                            json!(text)
+                        },
+                    ))
+                }
+                "set_loglevel" => Ok(Some(json!(true))),
+                other => Err(OdooException::new(
+                    ExceptionKind::Exception,
+                    format!("Method not found: {other}"),
+                )),
+            },
+            "db" => match method {
+                "list" => {
+                    EXP_LIST.bind(args, &no_kwargs)?;
+                    Ok(Some(json!([self.db_name])))
+                }
+                "server_version" => {
+                    EXP_SERVER_VERSION.bind(args, &no_kwargs)?;
+                    Ok(Some(json!(format!("{}.0", self.version))))
+                }
+                "db_exist" => {
+                    let b = EXP_DB_EXIST.bind(args, &no_kwargs)?;
+                    Ok(Some(json!(
+                        b.get("db_name").and_then(Value::as_str) == Some(self.db_name.as_str())
+                    )))
+                }
+                "list_lang" => Ok(Some(json!([["en_US", "English (US)"]]))),
+                other => Err(OdooException::new(
+                    ExceptionKind::KeyError,
+                    format!("Method not found: {other}"),
+                )),
+            },
+            "object" => match method {
+                "execute_kw" => {
+                    let b = EXECUTE_KW.bind(args, &no_kwargs)?;
+                    let get = |k: &str| b.get(k).cloned().unwrap_or(Value::Null);
+                    let call_args = match get("args") {
+                        Value::Array(a) => a,
+                        other => {
+                            return Err(OdooException::type_error(format!(
+                                "argument after * must be an iterable, not {}",
+                                crate::rpc::pysig::type_name(&other)
+                            )));
+                        }
+                    };
+                    let kwargs = match get("kw") {
+                        Value::Object(o) => o,
+                        Value::Null => Map::new(),
+                        other => {
+                            return Err(OdooException::type_error(format!(
+                                "argument after ** must be a mapping, not {}",
+                                crate::rpc::pysig::type_name(&other)
+                            )));
+                        }
+                    };
+                    self.execute(
+                        &get("db"),
+                        &get("uid"),
+                        &get("passwd"),
+                        &get("model"),
+                        &get("method"),
+                        &call_args,
+                        &kwargs,
+                    )
+                }
+                "execute" => {
+                    if args.len() < 5 {
+                        let names = ["db", "uid", "obj", "method"];
+                        let missing: Vec<&str> = names
+                            .iter()
+                            .skip(args.len().saturating_sub(1))
+                            .copied()
+                            .collect();
+                        EXECUTE.bind(args, &no_kwargs)?;
+                        return Err(OdooException::type_error(format!(
+                            "execute() missing arguments: {}",
+                            missing.join(", ")
+                        )));
+                    }
+                    self.execute(
+                        &args[0],
+                        &args[1],
+                        &args[2],
+                        &args[3],
+                        &args[4],
+                        &args[5..],
+                        &Map::new(),
+                    )
+                }
+                other => Err(OdooException::new(
+                    ExceptionKind::NameError,
+                    format!("Method not available {other}"),
+                )),
+            },
+            other => Err(OdooException::new(
+                ExceptionKind::KeyError,
+                other.to_string(),
+            )),
+        }
+    }
+
+    /// `object.execute_kw` after binding: authenticate, then run the method in one transaction
+    /// (on error, nothing of it is kept).
+    #[allow(clippy::too_many_arguments)]
+    fn execute(
+        &mut self,
+        db: &Value,
+        uid: &Value,
+        password: &Value,
+        model: &Value,
+        method: &Value,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Outcome> {
+        self.check_db(db)?;
+        let uid = self.check_user(uid, password)?;
+        let model = model.as_str().unwrap_or_default().to_string();
+        let method = method.as_str().unwrap_or_default().to_string();
+        self.call(uid, &model, &method, args, kwargs)
+    }
+
+    /// Runs one JSON-2 call as `uid` in its own transaction.
+    pub fn call_json2(
+        &mut self,
+        uid: i64,
+        model: &str,
+        method: &str,
+        body: &Map<String, Value>,
+    ) -> std::result::Result<Outcome, super::methods::Json2Refusal> {
+        self.store.uid = uid;
+        self.store.begin();
+        self.store.snapshot();
+        let result = super::methods::call_json2(&mut self.store, model, method, body);
+        if result.is_err() {
+            self.store.restore();
+        } else {
+            self.store.commit();
+        }
+        result
+    }
+
+    /// Runs one ORM call as `uid` in its own transaction.
+    pub fn call(
+        &mut self,
+        uid: i64,
+        model: &str,
+        method: &str,
+        args: &[Value],
+        kwargs: &Map<String, Value>,
+    ) -> Result<Outcome> {
+        self.store.uid = uid;
+        self.store.begin();
+        self.store.snapshot();
+        let result = call_kw(&mut self.store, model, method, args, kwargs);
+        if result.is_err() {
+            self.store.restore();
+        } else {
+            self.store.commit();
+        }
+        result
+    }
+}
