@@ -33,6 +33,44 @@ pub enum Command {
     CheckConfig,
     /// Print the version.
     Version,
+    /// Run one sync flow now, with progress.
+    Sync {
+        #[command(subcommand)]
+        flow: SyncFlow,
+    },
+    /// Run a simulator on its own (sandbox, tests, benchmarks).
+    Sim {
+        #[command(subcommand)]
+        system: SimSystem,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncFlow {
+    /// Products Odoo -> hub: changes since the last sync, or everything with --full.
+    Products {
+        /// Read the whole catalog (and mark products Odoo no longer has as inactive).
+        #[arg(long)]
+        full: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimSystem {
+    /// The Odoo emulator (database `odoo`, login admin / admin).
+    Odoo {
+        /// Odoo version to emulate (16 to 19).
+        #[arg(long, default_value_t = 18)]
+        version: u32,
+        /// Generated products to add to the demo catalog.
+        #[arg(long, default_value_t = 0)]
+        catalog: usize,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 8069)]
+        port: u16,
+    },
 }
 
 /// Parses the command line and runs the command; errors are printed as one line each.
@@ -53,6 +91,18 @@ pub fn main() -> ExitCode {
     match command {
         Command::CheckConfig => check_config(&settings, &source),
         Command::Migrate => migrate(&settings),
+        Command::Sync {
+            flow: SyncFlow::Products { full },
+        } => sync_products(settings, full),
+        Command::Sim {
+            system:
+                SimSystem::Odoo {
+                    version,
+                    catalog,
+                    host,
+                    port,
+                },
+        } => sim_odoo(version, catalog, &host, port),
         Command::Serve | Command::Version => serve(settings),
     }
 }
@@ -133,9 +183,12 @@ fn banner(app: &Application) {
              hub:      {base}/\n  \
              health:   {base}/health\n  \
              metrics:  {base}/metrics\n  \
-             database: {db}\n\
+             database: {db}\n  \
+             Odoo emulator (Odoo 18): {odoo} (database {odoo_db}, login admin, password admin)\n\
              Stop it with Ctrl-C. Set mode = \"live\" and the [odoo] settings to connect a real Odoo.\n",
-                env!("CARGO_PKG_VERSION")
+                env!("CARGO_PKG_VERSION"),
+                odoo = s.odoo.url,
+                odoo_db = s.odoo.database,
             );
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
@@ -146,6 +199,99 @@ fn banner(app: &Application) {
             s.odoo.url
         ),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(&[format!("cannot start the async runtime: {e}")]))
+}
+
+/// `adlerdo sync products [--full]`: the flow once, in this process, with a progress bar.
+fn sync_products(mut settings: Settings, full: bool) -> ExitCode {
+    crate::telemetry::init(&settings.log.level);
+    settings.jobs.workers = 0;
+    settings.schedule = crate::config::ScheduleSettings {
+        cleanup_secs: 0,
+        product_sync_secs: 0,
+    };
+    settings.server.port = 0;
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let app = match Application::build(settings).await {
+            Ok(app) => app,
+            Err(e) => return fail(&[format!("{e:#}")]),
+        };
+        let state = app.state().clone();
+        let client = match state.odoo.client().await {
+            Ok(c) => c,
+            Err(e) => return fail(&[format!("odoo.url: cannot use Odoo at {}: {e}", state.settings.odoo.url)]),
+        };
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {pos} variants stored ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        let progress = |n: usize| bar.set_position(n as u64);
+        let result = crate::sync::products::sync_products(&state.db, client, state.settings.odoo.overlap_secs, full, &progress).await;
+        bar.finish_and_clear();
+        if let Some(sim) = &state.odoo_sim {
+            sim.stop().await;
+        }
+        match result {
+            Ok(r) => say(&format!(
+                "products synced ({}): {} variants read in {} pages, {} stored, {} templates changed, {} deactivated; {} RPC calls, {} bytes sent, {} bytes received",
+                if full { "full" } else { "incremental" },
+                r.variants_read,
+                r.pages,
+                r.upserted,
+                r.templates_changed,
+                r.deactivated,
+                r.rpc_calls,
+                r.request_bytes,
+                r.response_bytes
+            )),
+            Err(e) => fail(&[format!("product sync failed: {e:#}")]),
+        }
+    })
+}
+
+/// `adlerdo sim odoo`: the Odoo emulator alone, until Ctrl-C.
+fn sim_odoo(version: u32, catalog: usize, host: &str, port: u16) -> ExitCode {
+    let listener = match std::net::TcpListener::bind((host, port)) {
+        Ok(l) => l,
+        Err(e) => return fail(&[format!("--port: cannot listen on {host}:{port}: {e}")]),
+    };
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let sim = match crate::sim::odoo::OdooSim::new(version)
+            .with_catalog(catalog)
+            .start(listener)
+        {
+            Ok(sim) => sim,
+            Err(e) => return fail(&[format!("cannot start the Odoo emulator: {e}")]),
+        };
+        say(&format!(
+            "Odoo {version} emulator on {} (database {}, login admin, password admin, API key {})",
+            sim.url,
+            if version >= 19 {
+                "odoo19"
+            } else {
+                crate::sim::odoo::SANDBOX_DB
+            },
+            crate::sim::odoo::SANDBOX_API_KEY
+        ));
+        let _ = tokio::signal::ctrl_c().await;
+        sim.stop().await;
+        ExitCode::SUCCESS
+    })
 }
 
 #[allow(clippy::print_stdout)]

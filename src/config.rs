@@ -203,15 +203,20 @@ impl Default for JobSettings {
 pub struct ScheduleSettings {
     /// Deletes finished jobs older than `jobs.keep_done_secs`.
     pub cleanup_secs: u64,
+    /// Incremental product sync from Odoo (the safety net behind the addon's notifications).
+    pub product_sync_secs: u64,
 }
 
 impl Default for ScheduleSettings {
     fn default() -> Self {
-        Self { cleanup_secs: 600 }
+        Self {
+            cleanup_secs: 600,
+            product_sync_secs: 300,
+        }
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OdooSettings {
     /// Base URL of the Odoo server, e.g. `http://odoo:8069` (live mode).
@@ -221,6 +226,27 @@ pub struct OdooSettings {
     pub login: String,
     /// API key (or password) of `login`.
     pub api_key: Secret,
+    /// Records per RPC page.
+    pub page_size: usize,
+    /// Seconds an RPC call may take.
+    pub timeout_secs: u64,
+    /// Incremental product syncs start this many seconds before the last `write_date` seen, so
+    /// that rows committed late by long Odoo transactions are not missed.
+    pub overlap_secs: u64,
+}
+
+impl Default for OdooSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            database: String::new(),
+            login: String::new(),
+            api_key: Secret::default(),
+            page_size: 500,
+            timeout_secs: 60,
+            overlap_secs: 300,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -380,6 +406,17 @@ impl Settings {
                 "jobs.backoff_max_secs: {} s is shorter than jobs.backoff_base_ms ({} ms)",
                 j.backoff_max_secs, j.backoff_base_ms
             ),
+        );
+        check(
+            (1..=10_000).contains(&self.odoo.page_size),
+            format!(
+                "odoo.page_size: {} is not between 1 and 10000",
+                self.odoo.page_size
+            ),
+        );
+        check(
+            self.odoo.timeout_secs >= 1,
+            "odoo.timeout_secs: must be at least 1".into(),
         );
         if self.mode == Mode::Live {
             let o = &self.odoo;

@@ -12,4 +12,5 @@ pub mod rpc;
 pub mod sim;
 pub mod startup;
 pub mod state;
+pub mod sync;
 pub mod telemetry;

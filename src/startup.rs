@@ -10,14 +10,17 @@ use actix_web::{App, HttpServer, web};
 use anyhow::{Context, anyhow};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Settings;
+use crate::config::{Mode, Settings};
 use crate::db::{DatabaseUrl, Db, migrations};
 use crate::error::AppError;
 use crate::jobs::cleanup::Cleanup;
 use crate::jobs::{Periodic, Queue, Registry, Runner, Scheduler};
 use crate::metrics::Metrics;
+use crate::odoo::{OdooConfig, OdooConnector};
 use crate::routes;
+use crate::sim::{self, odoo::OdooSim};
 use crate::state::AppState;
+use crate::sync::products::{SyncProductIds, SyncProducts};
 
 pub struct Application {
     listener: TcpListener,
@@ -28,13 +31,37 @@ pub struct Application {
 
 /// The job kinds this build runs.
 pub fn job_registry() -> Registry<AppState> {
-    Registry::default().register::<Cleanup>()
+    Registry::default()
+        .register::<Cleanup>()
+        .register::<SyncProducts>()
+        .register::<SyncProductIds>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).
 pub fn schedules(state: &AppState) -> Vec<Periodic> {
     let s = &state.settings.schedule;
-    vec![Periodic::new(&state.queue, s.cleanup_secs, Cleanup {})]
+    vec![
+        Periodic::new(&state.queue, s.cleanup_secs, Cleanup {}),
+        Periodic::new(
+            &state.queue,
+            s.product_sync_secs,
+            SyncProducts { full: false },
+        ),
+    ]
+}
+
+/// The Odoo client's configuration from the settings.
+pub fn odoo_config(settings: &Settings) -> OdooConfig {
+    let o = &settings.odoo;
+    let mut config = OdooConfig::new(
+        o.url.trim_end_matches('/'),
+        &o.database,
+        &o.login,
+        o.api_key.expose(),
+    );
+    config.page_size = o.page_size;
+    config.timeout = Duration::from_secs(o.timeout_secs);
+    config
 }
 
 /// Connects to the database and brings its schema up to date; the error names the setting.
@@ -58,8 +85,25 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<Db> {
 
 impl Application {
     /// Everything short of serving: database ready, port bound (port 0 picks a free one).
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let db = connect_database(&settings).await?;
+        // Sandbox mode: an Odoo emulator on loopback stands in for Odoo.
+        let odoo_sim = if settings.mode == Mode::Sandbox {
+            let listener = TcpListener::bind((settings.server.host.as_str(), 0))
+                .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+                .context("cannot bind the sandbox Odoo emulator")?;
+            let sim = OdooSim::new(18)
+                .start(listener)
+                .context("cannot start the sandbox Odoo emulator")?;
+            settings.odoo.url = sim.url.clone();
+            settings.odoo.database = sim::odoo::SANDBOX_DB.to_string();
+            settings.odoo.login = "admin".to_string();
+            settings.odoo.api_key = crate::config::Secret::new(sim::odoo::SANDBOX_API_KEY);
+            Some(Arc::new(sim))
+        } else {
+            None
+        };
+        let odoo = Arc::new(OdooConnector::new(odoo_config(&settings)));
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .map_err(|e| anyhow!("server.port: cannot listen on {address}: {e}"))?;
@@ -72,6 +116,8 @@ impl Application {
             queue: Queue::new(db.clone(), &settings.jobs),
             settings: Arc::new(settings),
             db,
+            odoo,
+            odoo_sim,
         };
         Ok(Self {
             listener,
@@ -163,6 +209,9 @@ impl Application {
         tokio::join!(stopped, runner.join(), async {
             let _ = scheduler.await;
         });
+        if let Some(sim) = &state.odoo_sim {
+            sim.stop().await;
+        }
         log::info!("stopped");
         match served {
             Some(Ok(Err(e))) => Err(anyhow!("HTTP server failed: {e}")),

@@ -6,6 +6,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::jobs::Queue;
 use crate::metrics::Metrics;
+use crate::odoo::OdooConnector;
+use crate::sim::odoo::RunningSim;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub queue: Queue,
     pub metrics: Arc<Metrics>,
+    /// The Odoo the hub syncs with (connected on first use).
+    pub odoo: Arc<OdooConnector>,
+    /// In sandbox mode, the Odoo emulator standing in for it.
+    pub odoo_sim: Option<Arc<RunningSim>>,
 }

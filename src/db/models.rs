@@ -121,3 +121,50 @@ pub mod state_sql {
         Dead = "'dead'"
     );
 }
+
+/// A product of the hub's catalog (one sellable variant).
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = super::schema::products)]
+pub struct ProductRow {
+    pub id: i64,
+    pub odoo_id: Option<i64>,
+    pub odoo_template_id: Option<i64>,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub list_price: f64,
+    pub cost: f64,
+    pub currency: String,
+    /// JSON list of `{attribute, value, price_extra}`.
+    pub attributes: String,
+    pub storable: i32,
+    pub active: i32,
+    pub odoo_write_date: Option<String>,
+    pub odoo_template_write_date: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A product as read from Odoo, to insert or update by `odoo_id`.
+#[derive(Clone, Debug, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::products)]
+pub struct OdooProduct {
+    pub odoo_id: Option<i64>,
+    pub odoo_template_id: Option<i64>,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub list_price: f64,
+    pub cost: f64,
+    pub currency: String,
+    pub attributes: String,
+    pub storable: i32,
+    pub active: i32,
+    pub odoo_write_date: Option<String>,
+    pub odoo_template_write_date: Option<String>,
+    pub updated_at: i64,
+}

@@ -30,4 +30,35 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(jobs, schedules);
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        odoo_id -> Nullable<BigInt>,
+        odoo_template_id -> Nullable<BigInt>,
+        sku -> Nullable<Text>,
+        barcode -> Nullable<Text>,
+        name -> Text,
+        display_name -> Text,
+        description -> Nullable<Text>,
+        list_price -> Double,
+        cost -> Double,
+        currency -> Text,
+        attributes -> Text,
+        storable -> Integer,
+        active -> Integer,
+        odoo_write_date -> Nullable<Text>,
+        odoo_template_write_date -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_state (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(jobs, schedules, products, sync_state);

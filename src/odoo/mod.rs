@@ -488,3 +488,30 @@ async fn authenticate_json2(wire: &Wire, config: &OdooConfig) -> Result<Active, 
         uid,
     })
 }
+
+/// Connects on first use and keeps the client: the hub starts (and serves) while Odoo is down,
+/// and every job that needs Odoo gets a clear error until it answers.
+pub struct OdooConnector {
+    config: OdooConfig,
+    client: tokio::sync::OnceCell<OdooClient>,
+}
+
+impl OdooConnector {
+    pub fn new(config: OdooConfig) -> Self {
+        Self {
+            config,
+            client: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The connected client (version read and credentials checked once).
+    pub async fn client(&self) -> Result<&OdooClient, OdooError> {
+        self.client
+            .get_or_try_init(|| OdooClient::connect(self.config.clone()))
+            .await
+    }
+
+    pub fn config(&self) -> &OdooConfig {
+        &self.config
+    }
+}

@@ -747,12 +747,17 @@ pub fn seed(store: &mut Store) -> Seeded {
 pub fn catalog(store: &mut Store, seeded: &Seeded, n: usize) {
     let st = store;
     st.begin();
+    // Spread the products over a history of writes, 20 ms apart, ending now (as many separate
+    // transactions in a real database would be).
+    let end = st.now_us;
+    let start = end - n as i64 * 20_000;
     let storable: (&'static str, Value) = if st.reg.version >= 18 {
         ("is_storable", json!(true))
     } else {
         ("detailed_type", json!("product"))
     };
     for i in 1..=n {
+        st.now_us = start + i as i64 * 20_000;
         let price = 5.0 + (i % 997) as f64 * 0.5;
         let mut t = vals([
             ("name", json!(format!("Generated Product {i}"))),

@@ -1,0 +1,3 @@
+//! The sync flows between Odoo, the hub and the marketplaces; each runs as jobs.
+
+pub mod products;
