@@ -11,7 +11,9 @@ RUN apt-get update \
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
     && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && echo 'fn main() {}' > benches/queue.rs && echo 'fn main() {}' > benches/startup.rs \
+    && echo 'fn main() {}' > benches/queue.rs \
+    && echo 'fn main() {}' > benches/startup.rs \
+    && echo 'fn main() {}' > benches/products.rs \
     && cargo build --release --locked --bin adlerdo \
     && rm -rf src benches
 COPY src src

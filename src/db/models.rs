@@ -147,9 +147,10 @@ pub struct ProductRow {
     pub updated_at: i64,
 }
 
-/// A product as read from Odoo, to insert or update by `odoo_id`.
-#[derive(Clone, Debug, PartialEq, Insertable, AsChangeset)]
-#[diesel(table_name = super::schema::products)]
+/// A product as read from Odoo, to insert or update by `odoo_id` (empty values are written as
+/// NULL, so that a value cleared in Odoo is cleared here too).
+#[derive(Clone, Debug, PartialEq, Insertable)]
+#[diesel(table_name = super::schema::products, treat_none_as_default_value = false)]
 pub struct OdooProduct {
     pub odoo_id: Option<i64>,
     pub odoo_template_id: Option<i64>,

@@ -123,14 +123,37 @@ fn store_page(
     cursor: Option<(&str, &Cursor)>,
     now: i64,
 ) -> QueryResult<usize> {
+    use diesel::upsert::excluded;
+    use products::dsl as p;
     conn.transaction(|conn| {
         let mut n = 0;
-        for row in rows {
+        // One statement per chunk (SQLite allows 32766 bound values: 17 columns x 500 rows).
+        for chunk in rows.chunks(500) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|row| (row.clone(), p::created_at.eq(now)))
+                .collect();
             n += crate::with_backend!(&mut *conn, |c| diesel::insert_into(products::table)
-                .values((row, products::created_at.eq(now)))
-                .on_conflict(products::odoo_id)
+                .values(&values)
+                .on_conflict(p::odoo_id)
                 .do_update()
-                .set(row)
+                .set((
+                    p::odoo_template_id.eq(excluded(p::odoo_template_id)),
+                    p::sku.eq(excluded(p::sku)),
+                    p::barcode.eq(excluded(p::barcode)),
+                    p::name.eq(excluded(p::name)),
+                    p::display_name.eq(excluded(p::display_name)),
+                    p::description.eq(excluded(p::description)),
+                    p::list_price.eq(excluded(p::list_price)),
+                    p::cost.eq(excluded(p::cost)),
+                    p::currency.eq(excluded(p::currency)),
+                    p::attributes.eq(excluded(p::attributes)),
+                    p::storable.eq(excluded(p::storable)),
+                    p::active.eq(excluded(p::active)),
+                    p::odoo_write_date.eq(excluded(p::odoo_write_date)),
+                    p::odoo_template_write_date.eq(excluded(p::odoo_template_write_date)),
+                    p::updated_at.eq(excluded(p::updated_at)),
+                ))
                 .execute(c))?;
         }
         if let Some((name, cursor)) = cursor {

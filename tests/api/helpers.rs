@@ -162,6 +162,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.jobs.backoff_base_ms = 20;
     s.jobs.shutdown_grace_secs = 2;
     s.schedule.cleanup_secs = 0;
+    s.schedule.product_sync_secs = 0;
     s
 }
 

@@ -173,3 +173,49 @@ async fn the_scheduler_runs_periodic_jobs_in_the_app() {
     }
     app.stop().await.unwrap();
 }
+
+/// Sandbox mode end to end: the app starts its Odoo emulator and the scheduled product sync
+/// imports the emulator's catalog into the hub.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_imports_the_emulated_catalog() {
+    use adlerdo::db::schema::products;
+    use diesel::prelude::*;
+    let app = spawn_app_with(|s| s.schedule.product_sync_secs = 3600).await;
+    let sim = app
+        .state
+        .odoo_sim
+        .clone()
+        .expect("sandbox mode runs the Odoo emulator");
+    let expected = sim
+        .with(|s| s.store.ids("product.product").count() as i64)
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = app
+            .state
+            .db
+            .run(|c| products::table.count().get_result(c))
+            .await
+            .unwrap();
+        if n == expected {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "imported {n} of {expected} products"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.wait_for_jobs(Duration::from_secs(20)).await;
+    let done = app
+        .state
+        .db
+        .run(|c| adlerdo::jobs::queue::list(c, Some("done"), 10))
+        .await
+        .unwrap();
+    assert!(
+        done.iter().any(|j| j.kind == "odoo.products.sync"),
+        "{done:?}"
+    );
+    app.stop().await.unwrap();
+}

@@ -124,7 +124,7 @@ async fn incremental_sync_reads_only_what_changed(backend: Backend) {
         &sim,
         "product.product",
         json!([5]),
-        json!({"default_code": "FURN_7777-B", "standard_price": 57.5}),
+        json!({"default_code": "FURN_7777-B", "standard_price": 57.5, "barcode": false}),
         3,
     );
     let report = sync_products(&db, &odoo, 0, false, &|_| {}).await.unwrap();
@@ -135,6 +135,10 @@ async fn incremental_sync_reads_only_what_changed(backend: Backend) {
     );
     let chair = by_sku(&db, "FURN_7777-B").await;
     assert_eq!((chair.odoo_id, chair.cost), (Some(5), 57.5));
+    assert_eq!(
+        chair.barcode, None,
+        "a value cleared in Odoo is cleared in the hub"
+    );
 
     // A template's own field changes (its variants' write_date does not move).
     odoo_write(
