@@ -219,3 +219,43 @@ async fn sandbox_imports_the_emulated_catalog() {
     );
     app.stop().await.unwrap();
 }
+
+/// A sync job that meets a failing Odoo records why, and is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sync_job_keeps_its_error_and_retries() {
+    let app = spawn_app_with(|s| s.jobs.backoff_base_ms = 60_000).await;
+    let sim = app.state.odoo_sim.clone().unwrap();
+    sim.with(|s| s.fail_after = Some(0)).unwrap();
+    let id = app
+        .state
+        .queue
+        .enqueue(&adlerdo::sync::products::SyncProducts { full: true })
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let job = app
+            .state
+            .db
+            .run(move |c| adlerdo::jobs::queue::get(c, id))
+            .await
+            .unwrap()
+            .unwrap();
+        if job.attempts == 1 && job.state == "queued" {
+            let error = job.last_error.unwrap_or_default();
+            assert!(error.contains("server closed the connection"), "{error}");
+            assert!(
+                job.run_after > adlerdo::jobs::now_ms(),
+                "waits for its retry"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "job never failed: {job:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.stop().await.unwrap();
+}

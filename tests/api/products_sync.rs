@@ -69,7 +69,55 @@ both_backends!(
     incremental_sync_reads_only_what_changed,
     pages_split_inside_one_second_lose_nothing,
     archived_and_deleted_products_are_marked_not_deleted,
+    an_odoo_failure_mid_sync_keeps_what_was_stored,
 );
+
+async fn an_odoo_failure_mid_sync_keeps_what_was_stored(backend: Backend) {
+    let t = TestDb::new(backend);
+    let db = t.connect();
+    let sim = emulator(40).await;
+    let odoo = client(&sim, 10).await;
+    // Odoo goes away after a few calls: the first pages are stored, then the sync fails.
+    sim.with(|s| s.fail_after = Some(5)).unwrap();
+    let err = sync_products(&db, &odoo, 0, true, &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("server closed the connection"),
+        "{err:#}"
+    );
+    let partial = rows(&db).await;
+    assert!(
+        !partial.is_empty() && partial.len() < variant_count(&sim),
+        "stored {} rows",
+        partial.len()
+    );
+    let cursor: String = db
+        .run(|c| {
+            adlerdo::db::schema::sync_state::table
+                .find("odoo.products.variants")
+                .select(adlerdo::db::schema::sync_state::value)
+                .first(c)
+        })
+        .await
+        .unwrap();
+    let cursor: Value = serde_json::from_str(&cursor).unwrap();
+    let newest_stored = partial
+        .iter()
+        .filter_map(|r| r.odoo_write_date.clone())
+        .max();
+    assert_eq!(
+        cursor["write_date"].as_str().map(str::to_string),
+        newest_stored,
+        "cursor at the stored rows, not past them"
+    );
+
+    // Odoo is back: the next (incremental) sync completes the import, nothing missed.
+    sim.with(|s| s.fail_after = None).unwrap();
+    sync_products(&db, &odoo, 0, false, &|_| {}).await.unwrap();
+    assert_eq!(rows(&db).await.len(), variant_count(&sim));
+    sim.stop().await;
+}
 
 async fn full_import_reads_every_variant_with_its_details(backend: Backend) {
     let t = TestDb::new(backend);

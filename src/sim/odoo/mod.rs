@@ -65,6 +65,7 @@ impl OdooSim {
                 password: "admin".into(),
                 api_keys: vec![SANDBOX_API_KEY.into()],
             }],
+            fail_after: None,
         };
         Self {
             shared: Arc::new(Mutex::new(server)),

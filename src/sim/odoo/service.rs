@@ -28,6 +28,9 @@ pub struct Server {
     pub db_name: String,
     pub store: Store,
     pub users: Vec<User>,
+    /// Test knob: after this many more `object` calls succeed, every later one fails (as a
+    /// database that went away does) until it is set back to `None`.
+    pub fail_after: Option<u64>,
 }
 
 const fn function(
@@ -316,6 +319,8 @@ impl Server {
         method: &str,
         body: &Map<String, Value>,
     ) -> std::result::Result<Outcome, super::methods::Json2Refusal> {
+        self.injected_fault()
+            .map_err(super::methods::Json2Refusal::Exception)?;
         self.store.uid = uid;
         self.store.begin();
         self.store.snapshot();
@@ -328,6 +333,21 @@ impl Server {
         result
     }
 
+    /// Counts an `object` call against the `fail_after` knob.
+    fn injected_fault(&mut self) -> Result<()> {
+        match &mut self.fail_after {
+            Some(0) => Err(OdooException::new(
+                ExceptionKind::OperationalError,
+                "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n",
+            )),
+            Some(n) => {
+                *n -= 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Runs one ORM call as `uid` in its own transaction.
     pub fn call(
         &mut self,
@@ -337,6 +357,7 @@ impl Server {
         args: &[Value],
         kwargs: &Map<String, Value>,
     ) -> Result<Outcome> {
+        self.injected_fault()?;
         self.store.uid = uid;
         self.store.begin();
         self.store.snapshot();
