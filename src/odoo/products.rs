@@ -243,28 +243,18 @@ impl OdooClient {
 
         let mut rows: Vec<Record> = Vec::new();
         let mut has_more = false;
-        // (1) The rest of the cursor second, by id.
+        // (1) The rest of the cursor second (ids above `after_id`) and every later second, in
+        // one read: the rest of the cursor second sorts before any later second.
         let later_domain = match cursor {
             Some(c) if after_id > 0 => {
                 let next = next_second(c)?;
-                let rest = self
-                    .search_read(
-                        VARIANT_MODEL,
-                        json!([
-                            ["write_date", ">=", c],
-                            ["write_date", "<", next],
-                            ["id", ">", after_id]
-                        ]),
-                        &fields,
-                        Some("id asc"),
-                        Some(limit),
-                        0,
-                        Some(inactive_too()),
-                    )
-                    .await?;
-                has_more = rest.len() >= limit;
-                rows.extend(rest);
-                json!([["write_date", ">=", next]])
+                json!([
+                    "&",
+                    ["write_date", ">=", c],
+                    "|",
+                    ["write_date", ">=", next],
+                    ["id", ">", after_id]
+                ])
             }
             Some(c) => json!([["write_date", ">=", c]]),
             None => json!([]),
@@ -299,12 +289,22 @@ impl OdooClient {
                     }
                 }
                 if kept.is_empty() && rows.is_empty() {
-                    // ...unless that second fills the whole page: read it alone, by id.
+                    // ...unless that second fills the whole page: read it alone, by id (past
+                    // `after_id` when it is the cursor's second).
                     let next = next_second(&last_second)?;
+                    let floor = if cursor == Some(last_second.as_str()) {
+                        after_id
+                    } else {
+                        0
+                    };
                     let same = self
                         .search_read(
                             VARIANT_MODEL,
-                            json!([["write_date", ">=", last_second], ["write_date", "<", next]]),
+                            json!([
+                                ["write_date", ">=", last_second],
+                                ["write_date", "<", next],
+                                ["id", ">", floor]
+                            ]),
                             &fields,
                             Some("id asc"),
                             Some(limit),

@@ -1811,24 +1811,27 @@ async fn variants_since_pages_without_gaps() {
     let s35 = "2026-11-27 08:51:35";
     let s36 = "2026-11-27 08:51:36";
     let mut steps = connect18();
-    // Page 1: the rest of second :30 after id 5, then later seconds; the last second (:35) is cut.
-    steps.push(variants_sr(
-        "rest of :30",
+    let merged = |c: &str, next: &str, after: i64| {
         json!([
-            ["write_date", ">=", s30],
-            ["write_date", "<", s31],
-            ["id", ">", 5]
-        ]),
-        "id asc",
-        3,
-        json!([variant_row(12, 9, s30)]),
-    ));
+            "&",
+            ["write_date", ">=", c],
+            "|",
+            ["write_date", ">=", next],
+            ["id", ">", after]
+        ])
+    };
+    // Page 1: the rest of second :30 after id 5 and the later seconds, in one read; the page is
+    // full, so its last second (:35) is cut.
     steps.push(variants_sr(
-        "after :30",
-        json!([["write_date", ">=", s31]]),
+        "after :30/5",
+        merged(s30, s31, 5),
         "write_date asc, id asc",
-        2,
-        json!([variant_row(41, 20, s35), variant_row(40, 20, s35)]),
+        3,
+        json!([
+            variant_row(12, 9, s30),
+            variant_row(41, 20, s35),
+            variant_row(40, 20, s35)
+        ]),
     ));
     steps.push(templates_read(
         "templates of page 1",
@@ -1837,19 +1840,8 @@ async fn variants_since_pages_without_gaps() {
     ));
     // Page 2.
     steps.push(variants_sr(
-        "rest of :30 after 12",
-        json!([
-            ["write_date", ">=", s30],
-            ["write_date", "<", s31],
-            ["id", ">", 12]
-        ]),
-        "id asc",
-        3,
-        json!([]),
-    ));
-    steps.push(variants_sr(
-        "after :30 again",
-        json!([["write_date", ">=", s31]]),
+        "after :30/12",
+        merged(s30, s31, 12),
         "write_date asc, id asc",
         3,
         json!([
@@ -1865,19 +1857,8 @@ async fn variants_since_pages_without_gaps() {
     ));
     // Page 3.
     steps.push(variants_sr(
-        "rest of :35 after 41",
-        json!([
-            ["write_date", ">=", s35],
-            ["write_date", "<", s36],
-            ["id", ">", 41]
-        ]),
-        "id asc",
-        3,
-        json!([]),
-    ));
-    steps.push(variants_sr(
-        "after :35",
-        json!([["write_date", ">=", s36]]),
+        "after :35/41",
+        merged(s35, s36, 41),
         "write_date asc, id asc",
         3,
         json!([variant_row(42, 21, s36)]),
@@ -1897,7 +1878,11 @@ async fn variants_since_pages_without_gaps() {
     ));
     steps.push(variants_sr(
         ":30 alone",
-        json!([["write_date", ">=", s30], ["write_date", "<", s31]]),
+        json!([
+            ["write_date", ">=", s30],
+            ["write_date", "<", s31],
+            ["id", ">", 0]
+        ]),
         "id asc",
         2,
         json!([variant_row(3, 9, s30), variant_row(7, 9, s30)]),
