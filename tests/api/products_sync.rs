@@ -308,3 +308,43 @@ async fn odoo_down_or_wrong_credentials_fail_cleanly() {
     );
     sim.stop().await;
 }
+
+/// Every supported Odoo version: 16 and 17 (`detailed_type`), 18 (`is_storable`), 19 (JSON-2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_from_every_odoo_version() {
+    for version in [16, 17, 18, 19] {
+        let t = TestDb::new(Backend::Sqlite);
+        let db = t.connect();
+        let sim = OdooSim::new(version)
+            .start(TcpListener::bind("127.0.0.1:0").unwrap())
+            .unwrap();
+        let database = if version >= 19 { "odoo19" } else { "odoo" };
+        let odoo = OdooClient::connect(OdooConfig::new(
+            &sim.url,
+            database,
+            "admin",
+            SANDBOX_API_KEY,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(odoo.version().major, version);
+        let report = sync_products(&db, &odoo, 0, true, &|_| {}).await.unwrap();
+        assert_eq!(report.variants_read, variant_count(&sim), "Odoo {version}");
+        let desk = by_sku(&db, "DESK0005").await;
+        assert_eq!(
+            desk.storable, 1,
+            "Odoo {version}: storable flag read from the version's field"
+        );
+        assert_eq!(
+            desk.display_name,
+            "[DESK0005] Customizable Desk (Custom, White)"
+        );
+        let service = rows(&db)
+            .await
+            .into_iter()
+            .find(|r| r.odoo_id == Some(1))
+            .unwrap();
+        assert_eq!(service.storable, 0, "Odoo {version}");
+        sim.stop().await;
+    }
+}
