@@ -21,6 +21,7 @@ use crate::routes;
 use crate::sim::{self, odoo::OdooSim};
 use crate::state::AppState;
 use crate::sync::products::{SyncProductIds, SyncProducts};
+use crate::sync::push::PushProducts;
 
 pub struct Application {
     listener: TcpListener,
@@ -35,6 +36,7 @@ pub fn job_registry() -> Registry<AppState> {
         .register::<Cleanup>()
         .register::<SyncProducts>()
         .register::<SyncProductIds>()
+        .register::<PushProducts>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).

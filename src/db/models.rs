@@ -145,6 +145,9 @@ pub struct ProductRow {
     pub odoo_template_write_date: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON object of the hub's changes waiting to go to Odoo.
+    pub pending: Option<String>,
+    pub push_error: Option<String>,
 }
 
 /// A product as read from Odoo, to insert or update by `odoo_id` (empty values are written as

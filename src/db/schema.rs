@@ -50,8 +50,25 @@ diesel::table! {
         odoo_template_write_date -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        pending -> Nullable<Text>,
+        push_error -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    product_conflicts (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        hub_values -> Text,
+        odoo_values -> Text,
+        base_write_date -> Nullable<Text>,
+        odoo_write_date -> Nullable<Text>,
+        detected_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(product_conflicts -> products (product_id));
 
 diesel::table! {
     sync_state (name) {
@@ -61,4 +78,10 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(jobs, schedules, products, sync_state);
+diesel::allow_tables_to_appear_in_same_query!(
+    jobs,
+    schedules,
+    products,
+    product_conflicts,
+    sync_state
+);

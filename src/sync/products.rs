@@ -126,12 +126,23 @@ fn store_page(
     use diesel::upsert::excluded;
     use products::dsl as p;
     conn.transaction(|conn| {
+        // Rows with hub changes waiting for Odoo keep the hub's values (and the Odoo write date
+        // those changes were based on): flow 4 sends them, or records the conflict.
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.odoo_id).collect();
+        let held: HashSet<Option<i64>> = products::table
+            .filter(products::pending.is_not_null())
+            .filter(products::odoo_id.eq_any(&ids))
+            .select(products::odoo_id)
+            .load(conn)?
+            .into_iter()
+            .collect();
+        let rows: Vec<&OdooProduct> = rows.iter().filter(|r| !held.contains(&r.odoo_id)).collect();
         let mut n = 0;
         // One statement per chunk (SQLite allows 32766 bound values: 17 columns x 500 rows).
         for chunk in rows.chunks(500) {
             let values: Vec<_> = chunk
                 .iter()
-                .map(|row| (row.clone(), p::created_at.eq(now)))
+                .map(|row| ((*row).clone(), p::created_at.eq(now)))
                 .collect();
             n += crate::with_backend!(&mut *conn, |c| diesel::insert_into(products::table)
                 .values(&values)

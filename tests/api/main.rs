@@ -14,6 +14,7 @@ mod deploy;
 mod http;
 mod migrations;
 mod odoo_fidelity;
+mod products_push;
 mod products_sync;
 mod queue;
 mod runner;
