@@ -25,8 +25,10 @@ const IDS19: &str = "refers to 19.0 demo records whose ids differ from the seed'
 const TRIMMED: &str = "answer trimmed by the recorder";
 /// Odoo 18 answers `/json/2` with a redirect to the web client; the emulator answers 404.
 const V18_JSON2: &str = "18.0 redirects /json/2 to the web client";
-/// API keys created through a web session (web session routes are not served yet).
-const SESSION: &str = "web session routes not served yet";
+/// `session_info` also carries the web client's own settings (menus, tours, views, discuss).
+const SESSION_INFO: &str = "session_info keys of the web client";
+/// API keys are created through the web client's identity check (models not emulated).
+const APIKEYS: &str = "API key management models not emulated";
 
 /// (file, exchange index, reason).
 const KNOWN_GAPS: &[(&str, usize, &str)] = &[
@@ -41,6 +43,7 @@ const KNOWN_GAPS: &[(&str, usize, &str)] = &[
     ("18.0/client-xmlrpc-stdlib.json", 4, FIELDS),
     ("18.0/json2-endpoint.json", 0, V18_JSON2),
     ("18.0/json2-endpoint.json", 1, V18_JSON2),
+    ("18.0/json2-endpoint.json", 4, SESSION_INFO),
     ("18.0/json2-endpoint.json", 5, V18_JSON2),
     ("18.0/jsonrpc-error-missing-record.json", 0, CROSSFILE),
     ("18.0/jsonrpc-fields-get.json", 6, TRIMMED),
@@ -54,11 +57,20 @@ const KNOWN_GAPS: &[(&str, usize, &str)] = &[
     ("18.0/jsonrpc-x2many-commands.json", 5, CROSSFILE),
     ("18.0/jsonrpc-x2many-commands.json", 7, CROSSFILE),
     ("18.0/jsonrpc-x2many-commands.json", 8, CROSSFILE),
+    ("18.0/web-dataset-call-kw.json", 0, SESSION_INFO),
+    ("18.0/web-session-authenticate.json", 1, SESSION_INFO),
+    ("18.0/web-session-destroy.json", 0, SESSION_INFO),
+    ("18.0/web-session-get-session-info.json", 1, SESSION_INFO),
+    ("18.0/web-session-get-session-info.json", 2, SESSION_INFO),
     ("18.0/xmlrpc-false-and-dates.json", 2, FIELDS),
-    ("19.0/apikey_create_via_session.json", 4, SESSION),
-    ("19.0/apikey_create_via_session.json", 5, SESSION),
-    ("19.0/apikey_create_via_session.json", 6, SESSION),
-    ("19.0/apikey_create_via_session.json", 7, SESSION),
+    ("19.0/apikey_create_via_session.json", 0, SESSION_INFO),
+    ("19.0/apikey_create_via_session.json", 1, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 2, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 3, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 4, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 5, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 6, APIKEYS),
+    ("19.0/apikey_create_via_session.json", 7, APIKEYS),
     ("19.0/json2_create_partner_multi.json", 0, IDS19),
     ("19.0/json2_create_partner_multi.json", 1, IDS19),
     ("19.0/json2_error_validation.json", 0, IDS19),
@@ -91,6 +103,18 @@ fn replayable(endpoint: &str) -> bool {
         || endpoint.starts_with("/json/2")
         || endpoint == "/web/version"
         || endpoint == "/json/version"
+        || endpoint.starts_with("/web/session/")
+        || endpoint.starts_with("/web/dataset/call_kw")
+        || endpoint == "/web/database/list"
+}
+
+/// The session id in a `Cookie` or `Set-Cookie` header value.
+fn session_cookie(header: &str) -> Option<String> {
+    header
+        .split([';', '|'])
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == "session_id")
+        .map(|(_, v)| v.to_string())
 }
 
 /// Compares a JSON-2 answer: the bare result, or the exception object with its name.
@@ -375,6 +399,8 @@ async fn replay_version(dir: &str, version: u32, out: &mut Outcome) {
             .start(TcpListener::bind("127.0.0.1:0").expect("bind"))
             .expect("start");
         let mut ids = HashMap::new();
+        // Recorded (elided) session cookies → the emulator's.
+        let mut cookies: HashMap<String, String> = HashMap::new();
         for (i, ex) in doc["exchanges"]
             .as_array()
             .into_iter()
@@ -393,10 +419,18 @@ async fn replay_version(dir: &str, version: u32, out: &mut Outcome) {
             .expect("method");
             let mut request = client.request(method, format!("{}{endpoint}", sim.url));
             for (k, v) in ex["request_headers"].as_object().into_iter().flatten() {
-                let v = v
+                let mut v = v
                     .as_str()
                     .unwrap_or_default()
                     .replace("<API_KEY>", SANDBOX_API_KEY);
+                if k.eq_ignore_ascii_case("cookie")
+                    && let Some(recorded) = session_cookie(&v)
+                {
+                    v = format!(
+                        "session_id={}",
+                        cookies.get(&recorded).cloned().unwrap_or(recorded)
+                    );
+                }
                 request = request.header(k.as_str(), v);
             }
             // The 19.0 recordings show the API key as `<API_KEY>`: the emulator's own stands in.
@@ -411,6 +445,18 @@ async fn replay_version(dir: &str, version: u32, out: &mut Outcome) {
             };
             let response = request.send().await.expect("send");
             let status = response.status().as_u16();
+            if let (Some(recorded), Some(ours)) = (
+                ex["response_headers"]["Set-Cookie"]
+                    .as_str()
+                    .and_then(session_cookie),
+                response
+                    .headers()
+                    .get("set-cookie")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(session_cookie),
+            ) {
+                cookies.insert(recorded, ours);
+            }
             let text = response.text().await.expect("body");
             let recorded_status = ex["status"].as_u64().unwrap_or(0) as u16;
             let result = if status != recorded_status {
@@ -438,8 +484,7 @@ async fn replay_version(dir: &str, version: u32, out: &mut Outcome) {
                     }
                     recorded => match serde_json::from_str::<Value>(&text) {
                         Ok(ours)
-                            if !endpoint.starts_with("/jsonrpc")
-                                && !endpoint.starts_with("/web/webclient") =>
+                            if endpoint.starts_with("/json/") || endpoint == "/web/version" =>
                         {
                             compare_json2(recorded, &ours)
                         }

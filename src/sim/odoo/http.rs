@@ -29,6 +29,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/xmlrpc/2/{service}", web::to(xmlrpc_2))
         .route("/xmlrpc/{service}", web::to(xmlrpc_legacy))
         .route("/web/webclient/version_info", web::to(version_info))
+        .route("/web/session/authenticate", web::to(session_authenticate))
+        .route("/web/session/get_session_info", web::to(session_info))
+        .route("/web/session/check", web::to(session_check))
+        .route("/web/session/destroy", web::to(session_destroy))
+        .route("/web/database/list", web::to(database_list))
+        .route("/web/dataset/call_kw", web::to(call_kw))
+        .route("/web/dataset/call_kw/{tail:.*}", web::to(call_kw))
         .route("/web/version", web::get().to(web_version))
         .route("/json/version", web::get().to(web_version))
         .route("/json/2/{model}/{method}", web::to(json2))
@@ -494,4 +501,267 @@ async fn web_version(server: web::Data<Shared>) -> HttpResponse {
         json!({"version_info": [version, 0, 0, "final", 0, ""], "version": format!("{version}.0")})
             .to_string(),
     )
+}
+
+const SESSION_DAYS: i64 = 7;
+
+fn session_cookie(sid: &str) -> String {
+    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+    format!(
+        "session_id={sid}; Expires={}; Max-Age={}; HttpOnly; Path=/",
+        expires.format("%a, %d %b %Y %H:%M:%S GMT"),
+        SESSION_DAYS * 24 * 3600
+    )
+}
+
+fn session_of(req: &HttpRequest) -> Option<String> {
+    // (actix-web's cookie feature is off: the header is read by hand.)
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == "session_id")
+        .map(|(_, value)| value.to_string())
+}
+
+fn session_expired() -> OdooException {
+    OdooException::new(
+        crate::rpc::error::ExceptionKind::SessionExpired,
+        "Session expired",
+    )
+}
+
+/// A JSON route's answer, with the session cookie when there is one.
+fn json_answer(
+    id: Value,
+    result: Result<Option<Value>, OdooException>,
+    version: u32,
+    cookie: Option<&str>,
+) -> HttpResponse {
+    // Odoo answers a session error before it has read the request id.
+    let id = match &result {
+        Err(e) if e.kind == crate::rpc::error::ExceptionKind::SessionExpired => Value::Null,
+        _ => id,
+    };
+    let mut response = answer(id, result, version);
+    if let Some(sid) = cookie
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&session_cookie(sid))
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn session_authenticate(
+    req: HttpRequest,
+    body: Bytes,
+    server: web::Data<Shared>,
+) -> HttpResponse {
+    let (id, obj) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let params = obj
+        .get("params")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let get = |k: &str| {
+        params
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let base_url = format!("http://{}", req.connection_info().host());
+    let Ok(mut s) = server.lock() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    let version = s.version;
+    match s.web_login(&get("db"), &get("login"), &get("password")) {
+        Ok((sid, uid)) => {
+            let info = s.session_info(uid, &base_url);
+            json_answer(id, Ok(Some(info)), version, Some(&sid))
+        }
+        Err(e) => json_answer(id, Err(e), version, None),
+    }
+}
+
+/// The uid of the request's session, or Odoo's "Session expired".
+fn session_uid(
+    req: &HttpRequest,
+    s: &super::service::Server,
+) -> Result<(String, i64), OdooException> {
+    let sid = session_of(req).ok_or_else(session_expired)?;
+    let uid = s.sessions.get(&sid).copied().ok_or_else(session_expired)?;
+    Ok((sid, uid))
+}
+
+async fn session_info(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> HttpResponse {
+    let (id, _) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let base_url = format!("http://{}", req.connection_info().host());
+    let Ok(s) = server.lock() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    match session_uid(&req, &s) {
+        Ok((sid, uid)) => json_answer(
+            id,
+            Ok(Some(s.session_info(uid, &base_url))),
+            s.version,
+            Some(&sid),
+        ),
+        Err(e) => json_answer(id, Err(e), s.version, None),
+    }
+}
+
+async fn session_check(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> HttpResponse {
+    let (id, _) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let Ok(s) = server.lock() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    match session_uid(&req, &s) {
+        Ok(_) => json_answer(id, Ok(None), s.version, None),
+        Err(e) => json_answer(id, Err(e), s.version, None),
+    }
+}
+
+async fn session_destroy(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> HttpResponse {
+    let (id, _) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let Ok(mut s) = server.lock() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    if let Some(sid) = session_of(&req) {
+        s.sessions.remove(&sid);
+    }
+    json_answer(id, Ok(None), s.version, None)
+}
+
+async fn database_list(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> HttpResponse {
+    let (id, _) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let Ok(s) = server.lock() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    json_answer(id, Ok(Some(json!([s.db_name]))), s.version, None)
+}
+
+const DATASET_CALL_KW: Signature = Signature {
+    qualname: "DataSet.call_kw",
+    params: &[req("model"), req("method"), req("args"), req("kwargs")],
+    method: true,
+    var_kwargs: false,
+};
+
+/// `/web/dataset/call_kw[/...]`: `call_kw` as the session's user, with the session's context.
+async fn call_kw(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> HttpResponse {
+    let (id, obj) = match envelope(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
+    };
+    let server = Arc::clone(&server);
+    let session = session_of(&req);
+    let outcome = web::block(
+        move || -> (u32, Result<Option<Value>, OdooException>, bool) {
+            let Ok(mut s) = server.lock() else {
+                return (
+                    18,
+                    Err(OdooException::new(
+                        crate::rpc::error::ExceptionKind::Exception,
+                        "emulator state poisoned",
+                    )),
+                    false,
+                );
+            };
+            let version = s.version;
+            let Some(uid) = session
+                .as_ref()
+                .and_then(|sid| s.sessions.get(sid).copied())
+            else {
+                return (version, Err(session_expired()), false);
+            };
+            let params = match params_of(&obj) {
+                Ok(p) => p,
+                Err(e) => return (version, Err(e), false),
+            };
+            let bound = match DATASET_CALL_KW.bind(&[], &params) {
+                Ok(b) => b,
+                Err(e) => return (version, Err(e), false),
+            };
+            let model = bound
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if s.store.reg.model(&model).is_none() {
+                return (version, Ok(None), true);
+            }
+            let method = bound
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let args = bound
+                .get("args")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let mut kwargs = bound
+                .get("kwargs")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            // The session's user context, under the call's own.
+            let mut context = json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": uid})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Object(own)) = kwargs.get("context") {
+                context.extend(own.clone());
+            }
+            kwargs.insert("context".into(), Value::Object(context));
+            (version, s.call(uid, &model, &method, &args, &kwargs), false)
+        },
+    )
+    .await;
+    match outcome {
+        // An unknown model is a werkzeug NotFound inside the JSON route.
+        Ok((version, _, true)) => {
+            let mut out = Map::new();
+            out.insert("jsonrpc".into(), json!("2.0"));
+            out.insert("id".into(), Value::Null);
+            let message = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.";
+            out.insert(
+                "error".into(),
+                json!({"code": 404, "message": "404: Not Found", "data": {
+                    "name": "werkzeug.exceptions.NotFound",
+                    "debug": format!("Traceback (most recent call last):\n...\nwerkzeug.exceptions.NotFound: 404 Not Found: {message}"),
+                    "message": format!("404 Not Found: {message}"),
+                    "arguments": [],
+                    "context": {},
+                }}),
+            );
+            let _ = version;
+            HttpResponse::Ok()
+                .content_type(JSON)
+                .body(Value::Object(out).to_string())
+        }
+        Ok((version, result, false)) => json_answer(id, result, version, None),
+        Err(e) => HttpResponse::InternalServerError()
+            .content_type(HTML)
+            .body(format!("emulator task failed: {e}")),
+    }
 }

@@ -66,6 +66,7 @@ impl OdooSim {
                 api_keys: vec![SANDBOX_API_KEY.into()],
             }],
             fail_after: None,
+            sessions: std::collections::HashMap::new(),
         };
         Self {
             shared: Arc::new(Mutex::new(server)),

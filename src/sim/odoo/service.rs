@@ -31,6 +31,8 @@ pub struct Server {
     /// Test knob: after this many more `object` calls succeed, every later one fails (as a
     /// database that went away does) until it is set back to `None`.
     pub fail_after: Option<u64>,
+    /// Web sessions: cookie value → uid.
+    pub sessions: std::collections::HashMap<String, i64>,
 }
 
 const fn function(
@@ -331,6 +333,77 @@ impl Server {
             self.store.commit();
         }
         result
+    }
+
+    /// `ir.http.session_info()` for `uid` (the keys the RPC clients read; the web client's own
+    /// settings are left out).
+    pub fn session_info(&self, uid: i64, base_url: &str) -> Value {
+        let user = self.users.iter().find(|u| u.uid == uid);
+        let partner = self
+            .store
+            .stored("res.users", uid, "partner_id")
+            .as_i64()
+            .unwrap_or(0);
+        let company = self
+            .store
+            .stored("res.users", uid, "company_id")
+            .as_i64()
+            .unwrap_or(1);
+        let v = self.version;
+        json!({
+            "uid": uid,
+            "is_system": true,
+            "is_admin": true,
+            "is_public": false,
+            "is_internal_user": true,
+            "user_context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid},
+            "db": self.db_name,
+            "server_version": format!("{v}.0"),
+            "server_version_info": [v, 0, 0, "final", 0, ""],
+            "support_url": "https://www.odoo.com/buy",
+            "name": self.store.stored("res.users", uid, "name"),
+            "username": user.map(|u| u.login.clone()),
+            "partner_write_date": self.store.row("res.partner", partner).map(|r| super::store::format_datetime(r.write_us)),
+            "partner_display_name": self.store.display_name("res.partner", partner),
+            "partner_id": partner,
+            "web.base.url": base_url,
+            "active_ids_limit": 20000,
+            "max_file_upload_size": 134217728,
+            "home_action_id": false,
+            "currencies": {"1": {"symbol": "$", "position": "before", "digits": [69, 2]}},
+            "user_companies": {
+                "current_company": company,
+                "allowed_companies": {company.to_string(): {"id": company, "name": self.store.display_name("res.company", company), "sequence": 0, "child_ids": [], "parent_id": false}},
+                "disallowed_ancestor_companies": {},
+            },
+        })
+    }
+
+    /// `/web/session/authenticate`: an interactive login (the password, not an API key).
+    pub fn web_login(&mut self, db: &str, login: &str, password: &str) -> Result<(String, i64)> {
+        if db != self.db_name {
+            return Err(OdooException::new(
+                ExceptionKind::AccessError,
+                "Database not found.",
+            ));
+        }
+        let uid = self
+            .users
+            .iter()
+            .find(|u| u.login == login && !password.is_empty() && u.password == password)
+            .map(|u| u.uid)
+            .ok_or_else(OdooException::access_denied)?;
+        let sid: String = {
+            use rand::Rng;
+            const CHARS: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+            let mut rng = rand::rng();
+            (0..84)
+                .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+                .collect()
+        };
+        self.sessions.insert(sid.clone(), uid);
+        Ok((sid, uid))
     }
 
     /// Counts an `object` call against the `fail_after` knob.
