@@ -319,19 +319,9 @@ pub async fn sync_products(
             }
         }
         report.templates_changed = changed;
-        if !variant_ids.is_empty() {
-            let variants = client
-                .read_variants(&variant_ids)
-                .await
-                .context("reading changed templates' variants")?;
-            let attrs = attribute_values(client, &variants).await?;
-            let now = now_ms();
-            let rows: Vec<OdooProduct> = variants
-                .iter()
-                .map(|v| map_variant(v, &attrs, now))
-                .collect();
-            report.upserted += db.write(move |c| store_page(c, &rows, None, now)).await?;
-        }
+        report.upserted += sync_product_ids(db, client, &variant_ids)
+            .await
+            .context("reading changed templates' variants")?;
         let cursor_t = Cursor {
             write_date: newest,
             after_id: 0,

@@ -160,29 +160,18 @@ impl Server {
                     EXP_VERSION.bind(args, &no_kwargs)?;
                     Ok(Some(self.version_info()))
                 }
-                "login" => {
-                    let b = EXP_LOGIN.bind(args, &no_kwargs)?;
+                // `login(db, login, password)` is `authenticate(db, login, password, {})`.
+                "login" | "authenticate" => {
+                    let sig = if method == "login" {
+                        &EXP_LOGIN
+                    } else {
+                        &EXP_AUTHENTICATE
+                    };
+                    let b = sig.bind(args, &no_kwargs)?;
                     self.check_db(b.get("db").unwrap_or(&Value::Null))?;
-                    let login = b.get("login").and_then(Value::as_str).unwrap_or_default();
-                    let password = b
-                        .get("password")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
+                    let text = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or_default();
                     Ok(Some(
-                        self.authenticate(login, password)
-                            .map_or(json!(false), |u| json!(u)),
-                    ))
-                }
-                "authenticate" => {
-                    let b = EXP_AUTHENTICATE.bind(args, &no_kwargs)?;
-                    self.check_db(b.get("db").unwrap_or(&Value::Null))?;
-                    let login = b.get("login").and_then(Value::as_str).unwrap_or_default();
-                    let password = b
-                        .get("password")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    Ok(Some(
-                        self.authenticate(login, password)
+                        self.authenticate(text("login"), text("password"))
                             .map_or(json!(false), |u| json!(u)),
                     ))
                 }
