@@ -739,7 +739,7 @@ async fn call_kw(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> Ht
     .await;
     match outcome {
         // An unknown model is a werkzeug NotFound inside the JSON route.
-        Ok((version, _, true)) => {
+        Ok((_, _, true)) => {
             let mut out = Map::new();
             out.insert("jsonrpc".into(), json!("2.0"));
             out.insert("id".into(), Value::Null);
@@ -754,7 +754,6 @@ async fn call_kw(req: HttpRequest, body: Bytes, server: web::Data<Shared>) -> Ht
                     "context": {},
                 }}),
             );
-            let _ = version;
             HttpResponse::Ok()
                 .content_type(JSON)
                 .body(Value::Object(out).to_string())

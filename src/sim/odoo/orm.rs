@@ -756,7 +756,7 @@ impl Store {
             for f in om
                 .fields
                 .iter()
-                .filter(|f| f.required && f.ty == FieldType::Many2one(model.name_static()))
+                .filter(|f| f.required && f.ty == FieldType::Many2one(model.name))
             {
                 if ids
                     .iter()
@@ -1160,13 +1160,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-}
-
-impl ModelDef {
-    /// The model's name with the registry's lifetime (model names are static strings).
-    fn name_static(&self) -> &'static str {
-        self.name
     }
 }
 

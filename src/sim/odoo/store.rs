@@ -419,14 +419,11 @@ impl Store {
             " / "
         };
         let name = self.text(model, id, "name").unwrap_or_default();
-        let usage_view = model == "stock.location"
-            && self.text(model, id, "usage").as_deref() == Some("view")
-            && self.m2o(model, id, parent_field).is_none();
+        // Locations under a root view ("Physical Locations") start their path below it.
         match self.m2o(model, id, parent_field) {
             Some(parent) if !(model == "stock.location" && self.is_root_view(parent)) => {
                 format!("{}{sep}{name}", self.path_name(model, parent))
             }
-            _ if usage_view => name,
             _ => name,
         }
     }
