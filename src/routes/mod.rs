@@ -21,13 +21,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics));
 }
 
-async fn index(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
+/// What the hub is and holds: version, mode, the Odoo it syncs with, and catalog figures.
+async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    use diesel::prelude::*;
+    let (products, active, waiting) = state
+        .db
+        .run(|c| {
+            use crate::db::schema::products::dsl as p;
+            let all: i64 = p::products.count().get_result(c)?;
+            let active: i64 = p::products.filter(p::active.eq(1)).count().get_result(c)?;
+            let waiting: i64 = p::products
+                .filter(p::pending.is_not_null())
+                .count()
+                .get_result(c)?;
+            Ok((all, active, waiting))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
         "name": "AdlerDo",
         "version": env!("CARGO_PKG_VERSION"),
         "mode": state.settings.mode,
+        "odoo": state.settings.odoo.url,
+        "catalog": {"products": products, "active": active, "waiting_for_odoo": waiting},
         "links": {"health": "/health", "metrics": "/metrics"},
-    }))
+    })))
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -151,6 +151,10 @@ async fn unknown_routes_get_a_json_404_and_the_index_answers() {
         .unwrap();
     assert_eq!(body["name"], "AdlerDo");
     assert_eq!(body["links"]["health"], "/health");
+    assert_eq!(
+        body["catalog"]["products"], 0,
+        "nothing imported with the schedule off"
+    );
     app.stop().await.unwrap();
 }
 
