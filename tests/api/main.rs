@@ -16,6 +16,7 @@ mod migrations;
 mod odoo_fidelity;
 mod products_push;
 mod products_sync;
+mod python_clients;
 mod queue;
 mod runner;
 mod scheduler;
