@@ -91,9 +91,9 @@ impl Application {
         let db = connect_database(&settings).await?;
         // Sandbox mode: an Odoo emulator on loopback stands in for Odoo.
         let odoo_sim = if settings.mode == Mode::Sandbox {
-            let listener = TcpListener::bind((settings.server.host.as_str(), 0))
-                .or_else(|_| TcpListener::bind("127.0.0.1:0"))
-                .context("cannot bind the sandbox Odoo emulator")?;
+            // Loopback only, whatever `server.host` is: the emulator is the hub's own.
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .context("cannot bind the sandbox Odoo emulator on 127.0.0.1")?;
             let sim = OdooSim::new(18)
                 .start(listener)
                 .context("cannot start the sandbox Odoo emulator")?;
