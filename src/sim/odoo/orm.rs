@@ -1086,10 +1086,7 @@ impl Store {
                 if !self.is_storable(product) {
                     continue;
                 }
-                let qty = self
-                    .stored("sale.order.line", line, "product_uom_qty")
-                    .as_f64()
-                    .unwrap_or(0.0);
+                let qty = self.float("sale.order.line", line, "product_uom_qty");
                 *self.outgoing.entry(product).or_insert(0.0) += qty;
                 self.reserve(product, qty);
             }
@@ -1102,14 +1099,8 @@ impl Store {
             if qty <= 0.0 {
                 break;
             }
-            let on_hand = self
-                .stored("stock.quant", quant, "quantity")
-                .as_f64()
-                .unwrap_or(0.0);
-            let reserved = self
-                .stored("stock.quant", quant, "reserved_quantity")
-                .as_f64()
-                .unwrap_or(0.0);
+            let on_hand = self.float("stock.quant", quant, "quantity");
+            let reserved = self.float("stock.quant", quant, "reserved_quantity");
             let take = (on_hand - reserved).max(0.0).min(qty);
             if take > 0.0 {
                 let mut v = HashMap::new();
@@ -1125,10 +1116,7 @@ impl Store {
         for &id in ids {
             if self.stored("sale.order", id, "state").as_str() == Some("sale") {
                 for line in self.children("sale.order.line", "order_id", id) {
-                    let qty = self
-                        .stored("sale.order.line", line, "product_uom_qty")
-                        .as_f64()
-                        .unwrap_or(0.0);
+                    let qty = self.float("sale.order.line", line, "product_uom_qty");
                     if let Some(product) =
                         self.stored("sale.order.line", line, "product_id").as_i64()
                         && let Some(out) = self.outgoing.get_mut(&product)
@@ -1152,10 +1140,7 @@ impl Store {
                 .as_bool()
                 .unwrap_or(false)
             {
-                let counted = self
-                    .stored("stock.quant", id, "inventory_quantity")
-                    .as_f64()
-                    .unwrap_or(0.0);
+                let counted = self.float("stock.quant", id, "inventory_quantity");
                 self.set_on_hand(id, counted);
             }
         }

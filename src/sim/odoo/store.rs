@@ -230,7 +230,8 @@ impl Store {
         self.stored(model, id, field).as_str().map(str::to_string)
     }
 
-    fn float(&self, model: &str, id: i64, field: &str) -> f64 {
+    /// A stored number (0.0 when unset).
+    pub fn float(&self, model: &str, id: i64, field: &str) -> f64 {
         self.stored(model, id, field).as_f64().unwrap_or(0.0)
     }
 
