@@ -38,6 +38,11 @@ pub enum Command {
         #[command(subcommand)]
         flow: SyncFlow,
     },
+    /// API keys of the hub's Odoo-compatible facade.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Run a simulator on its own (sandbox, tests, benchmarks).
     Sim {
         #[command(subcommand)]
@@ -53,6 +58,20 @@ pub enum SyncFlow {
         #[arg(long)]
         full: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Create a key; it is printed once and only its hash is kept.
+    Create {
+        /// What the key is for ("Odoo addon", "reporting script", ...).
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys (never their secret).
+    List,
+    /// Revoke a key by id.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Sync {
             flow: SyncFlow::Products { full },
         } => sync_products(settings, full),
+        Command::Keys { action } => keys(&settings, action),
         Command::Sim {
             system:
                 SimSystem::Odoo {
@@ -258,6 +278,66 @@ fn sync_products(mut settings: Settings, full: bool) -> ExitCode {
             Err(e) => fail(&[format!("product sync failed: {e:#}")]),
         }
     })
+}
+
+/// `adlerdo keys create|list|revoke`.
+fn keys(settings: &Settings, action: KeysAction) -> ExitCode {
+    let url = match DatabaseUrl::parse(&settings.database_url()) {
+        Ok(url) => url,
+        Err(e) => return fail(&[format!("database.url: {e}")]),
+    };
+    let db = match Db::connect(url, &settings.database) {
+        Ok(db) => db,
+        Err(e) => return fail(&[format!("database.url: {e}")]),
+    };
+    let mut conn = match db.get() {
+        Ok(c) => c,
+        Err(e) => return fail(&[format!("database.url: {e}")]),
+    };
+    if let Err(e) = migrations::run_pending(&mut conn) {
+        return fail(&[format!(
+            "database.url: migrations failed on {}: {e}",
+            db.url()
+        )]);
+    }
+    let result = match action {
+        KeysAction::Create { name } => {
+            crate::auth::create_key(&mut conn, name.trim()).map(|(id, key)| {
+                format!(
+                    "key {id} ({}) created; it is shown only now:\n{key}",
+                    name.trim()
+                )
+            })
+        }
+        KeysAction::List => crate::auth::list_keys(&mut conn).map(|keys| {
+            if keys.is_empty() {
+                return "no keys".to_string();
+            }
+            keys.iter()
+                .map(|k| {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    format!("{:>4}  {}…  {state:<7}  {}", k.id, k.prefix, k.name)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        KeysAction::Revoke { id } => crate::auth::revoke_key(&mut conn, id).map(|done| {
+            if done {
+                format!("key {id} revoked")
+            } else {
+                String::new()
+            }
+        }),
+    };
+    match result {
+        Ok(text) if text.is_empty() => fail(&["no such active key".to_string()]),
+        Ok(text) => say(&text),
+        Err(e) => fail(&[format!("database error: {e}")]),
+    }
 }
 
 /// `adlerdo sim odoo`: the Odoo emulator alone, until Ctrl-C.

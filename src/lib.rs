@@ -1,5 +1,6 @@
 //! AdlerDo: keeps Odoo ERP and online marketplaces in sync.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

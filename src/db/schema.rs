@@ -71,6 +71,18 @@ diesel::table! {
 diesel::joinable!(product_conflicts -> products (product_id));
 
 diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        hash -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     sync_state (name) {
         name -> Text,
         value -> Text,
@@ -83,5 +95,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedules,
     products,
     product_conflicts,
+    api_keys,
     sync_state
 );

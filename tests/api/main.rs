@@ -12,6 +12,7 @@ mod helpers;
 mod cli;
 mod deploy;
 mod http;
+mod keys;
 mod migrations;
 mod odoo_fidelity;
 mod products_push;
