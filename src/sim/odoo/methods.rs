@@ -506,7 +506,7 @@ fn run(
                     model.name
                 )));
             }
-            check_ids(store, model, ids)?;
+            store.ensure_exist(model, ids)?;
             let active = method == "action_unarchive";
             if !active && model.name == "res.partner" {
                 let users: Vec<String> = store
@@ -544,17 +544,17 @@ fn run(
         }
         "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": store.uid}),
         "action_confirm" => {
-            check_ids(store, model, ids)?;
+            store.ensure_exist(model, ids)?;
             store.confirm_orders(ids)?;
             json!(true)
         }
         "action_cancel" => {
-            check_ids(store, model, ids)?;
+            store.ensure_exist(model, ids)?;
             store.cancel_orders(ids)?;
             json!(true)
         }
         "action_apply_inventory" => {
-            check_ids(store, model, ids)?;
+            store.ensure_exist(model, ids)?;
             store.apply_inventory(ids)?;
             return Ok(None);
         }
@@ -565,17 +565,4 @@ fn run(
             ));
         }
     }))
-}
-
-fn check_ids(store: &Store, model: &ModelDef, ids: &[i64]) -> Result<()> {
-    let missing: Vec<i64> = ids
-        .iter()
-        .copied()
-        .filter(|i| !store.exists(model.name, *i))
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(OdooException::missing(model.name, &missing, store.uid))
-    }
 }

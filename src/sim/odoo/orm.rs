@@ -647,6 +647,20 @@ impl Store {
         // The variant's stock changed: Odoo does not bump product write_date for that.
     }
 
+    /// MissingError unless every id exists.
+    pub fn ensure_exist(&self, model: &ModelDef, ids: &[i64]) -> Result<()> {
+        let missing: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|i| !self.exists(model.name, *i))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(OdooException::missing(model.name, &missing, self.uid))
+        }
+    }
+
     /// `write` on existing ids (MissingError for the others).
     #[allow(clippy::only_used_in_recursion)] // the context is kept for the writes' signature
     pub fn write_ids(
@@ -656,14 +670,7 @@ impl Store {
         vals: &Vals,
         ctx: &Vals,
     ) -> Result<()> {
-        let missing: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|i| !self.exists(model.name, *i))
-            .collect();
-        if !missing.is_empty() {
-            return Err(OdooException::missing(model.name, &missing, self.uid));
-        }
+        self.ensure_exist(model, ids)?;
         if model.name == "stock.quant" && vals.contains_key("inventory_quantity_auto_apply") {
             let n = vals
                 .get("inventory_quantity_auto_apply")
@@ -730,14 +737,7 @@ impl Store {
 
     /// `unlink` (MissingError for missing ids, UserError for confirmed orders).
     pub fn unlink_ids(&mut self, model: &ModelDef, ids: &[i64]) -> Result<()> {
-        let missing: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|i| !self.exists(model.name, *i))
-            .collect();
-        if !missing.is_empty() {
-            return Err(OdooException::missing(model.name, &missing, self.uid));
-        }
+        self.ensure_exist(model, ids)?;
         if model.name == "sale.order"
             && ids.iter().any(|i| {
                 matches!(
