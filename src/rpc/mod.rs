@@ -3,5 +3,6 @@
 
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod pysig;
 pub mod xmlrpc;

@@ -78,6 +78,12 @@ impl Bound {
     pub fn get_some(&self, name: &str) -> Option<&Value> {
         self.get(name).filter(|v| !v.is_null())
     }
+
+    /// Moves the argument for `name` out (later `get`s of it answer `None`).
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        self.values.get_mut(i).and_then(Option::take)
+    }
 }
 
 fn quoted_list(names: &[&str]) -> String {

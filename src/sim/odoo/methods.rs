@@ -13,8 +13,7 @@ use crate::rpc::pysig::{Bound, Signature, opt, req};
 
 type Result<T> = std::result::Result<T, OdooException>;
 
-/// `None` stands for Python's `None` (a JSON-RPC answer without `result`).
-pub type Outcome = Option<Value>;
+pub use crate::rpc::http::{Json2Refusal, Outcome};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -250,13 +249,6 @@ pub fn call_kw(
     };
     let bound = spec.sig.bind(rest, &kwargs)?;
     run(store, &model, spec.name, &ids, &bound, &ctx)
-}
-
-/// How a JSON-2 call failed before the method ran: the werkzeug HTTP error it becomes.
-pub enum Json2Refusal {
-    NotFound(String),
-    Unprocessable(String),
-    Exception(OdooException),
 }
 
 /// `POST /json/2/<model>/<method>` (Odoo 19): named arguments only, `ids` and `context` apart;

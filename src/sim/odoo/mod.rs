@@ -86,17 +86,16 @@ impl OdooSim {
     /// Serves on `listener` (bind port 0 for tests) with one worker thread.
     pub fn start(self, listener: TcpListener) -> std::io::Result<RunningSim> {
         let url = format!("http://{}", listener.local_addr()?);
-        let data = web::Data::new(Arc::clone(&self.shared));
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
-                .configure(http::configure)
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+        let data = web::Data::new(http::SimBackend::new(
+            Arc::clone(&self.shared),
+            self.version,
+        ));
+        let server =
+            HttpServer::new(move || App::new().app_data(data.clone()).configure(http::configure))
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
         let handle = server.handle();
         tokio::spawn(server);
         Ok(RunningSim {
