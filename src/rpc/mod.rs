@@ -4,5 +4,7 @@
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod methods;
 pub mod pysig;
+pub mod service;
 pub mod xmlrpc;

@@ -5,133 +5,41 @@
 use serde_json::{Map, Value, json};
 
 use super::model::ModelDef;
-use super::orm::ids_arg;
 use super::search::{SearchQuery, search_ids};
 use super::store::{Store, Vals};
 use crate::rpc::error::{ExceptionKind, OdooException};
-use crate::rpc::pysig::{Bound, Signature, opt, req};
+use crate::rpc::pysig::{Bound, Signature};
 
 type Result<T> = std::result::Result<T, OdooException>;
 
 pub use crate::rpc::http::{Json2Refusal, Outcome};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// `@api.model`: `args` as given.
-    Model,
-    /// Record method: `args[0]` are the ids.
-    Record,
-}
+use crate::rpc::methods::{
+    self as shared, CHECK_ACCESS_RIGHTS, CREATE, EXISTS, FIELDS_GET, Kind, Method, NAME_SEARCH,
+    READ, READ_FORMAT, SEARCH, SEARCH_COUNT, SEARCH_READ, UNLINK, WRITE, sig,
+};
 
-struct Method {
-    name: &'static str,
-    kind: Kind,
-    sig: Signature,
-    /// The model the method exists on, `None` for every model.
-    only: Option<&'static str>,
-}
-
-const fn sig(qualname: &'static str, params: &'static [crate::rpc::pysig::Param]) -> Signature {
-    Signature {
-        qualname,
-        params,
-        method: true,
-        var_kwargs: false,
+const fn only(name: &'static str, kind: Kind, sig: Signature, model: &'static str) -> Method {
+    Method {
+        name,
+        kind,
+        sig,
+        only: Some(model),
     }
 }
 
-const READ_FORMAT: Signature = sig("BaseModel._read_format", &[req("fnames"), opt("load")]);
-
 const METHODS: &[Method] = &[
-    Method {
-        name: "search",
-        kind: Kind::Model,
-        sig: sig(
-            "BaseModel.search",
-            &[req("domain"), opt("offset"), opt("limit"), opt("order")],
-        ),
-        only: None,
-    },
-    Method {
-        name: "search_read",
-        kind: Kind::Model,
-        sig: Signature {
-            qualname: "BaseModel.search_read",
-            params: &[
-                opt("domain"),
-                opt("fields"),
-                opt("offset"),
-                opt("limit"),
-                opt("order"),
-            ],
-            method: true,
-            var_kwargs: true,
-        },
-        only: None,
-    },
-    Method {
-        name: "search_count",
-        kind: Kind::Model,
-        sig: sig("BaseModel.search_count", &[req("domain"), opt("limit")]),
-        only: None,
-    },
-    Method {
-        name: "read",
-        kind: Kind::Record,
-        sig: sig("BaseModel.read", &[opt("fields"), opt("load")]),
-        only: None,
-    },
-    Method {
-        name: "create",
-        kind: Kind::Model,
-        sig: sig("BaseModel.create", &[req("vals_list")]),
-        only: None,
-    },
-    Method {
-        name: "write",
-        kind: Kind::Record,
-        sig: sig("BaseModel.write", &[req("vals")]),
-        only: None,
-    },
-    Method {
-        name: "unlink",
-        kind: Kind::Record,
-        sig: sig("BaseModel.unlink", &[]),
-        only: None,
-    },
-    Method {
-        name: "fields_get",
-        kind: Kind::Model,
-        sig: sig(
-            "BaseModel.fields_get",
-            &[opt("allfields"), opt("attributes")],
-        ),
-        only: None,
-    },
-    Method {
-        name: "name_search",
-        kind: Kind::Model,
-        sig: sig(
-            "BaseModel.name_search",
-            &[opt("name"), opt("args"), opt("operator"), opt("limit")],
-        ),
-        only: None,
-    },
-    Method {
-        name: "exists",
-        kind: Kind::Record,
-        sig: sig("BaseModel.exists", &[]),
-        only: None,
-    },
-    Method {
-        name: "check_access_rights",
-        kind: Kind::Model,
-        sig: sig(
-            "BaseModel.check_access_rights",
-            &[req("operation"), opt("raise_exception")],
-        ),
-        only: None,
-    },
+    SEARCH,
+    SEARCH_READ,
+    SEARCH_COUNT,
+    READ,
+    CREATE,
+    WRITE,
+    UNLINK,
+    FIELDS_GET,
+    NAME_SEARCH,
+    EXISTS,
+    CHECK_ACCESS_RIGHTS,
     Method {
         name: "action_archive",
         kind: Kind::Record,
@@ -144,39 +52,31 @@ const METHODS: &[Method] = &[
         sig: sig("BaseModel.action_unarchive", &[]),
         only: None,
     },
-    Method {
-        name: "context_get",
-        kind: Kind::Model,
-        sig: sig("ResUsers.context_get", &[]),
-        only: Some("res.users"),
-    },
-    Method {
-        name: "action_confirm",
-        kind: Kind::Record,
-        sig: sig("SaleOrder.action_confirm", &[]),
-        only: Some("sale.order"),
-    },
-    Method {
-        name: "action_cancel",
-        kind: Kind::Record,
-        sig: sig("SaleOrder.action_cancel", &[]),
-        only: Some("sale.order"),
-    },
-    Method {
-        name: "action_apply_inventory",
-        kind: Kind::Record,
-        sig: sig("StockQuant.action_apply_inventory", &[]),
-        only: Some("stock.quant"),
-    },
+    only(
+        "context_get",
+        Kind::Model,
+        sig("ResUsers.context_get", &[]),
+        "res.users",
+    ),
+    only(
+        "action_confirm",
+        Kind::Record,
+        sig("SaleOrder.action_confirm", &[]),
+        "sale.order",
+    ),
+    only(
+        "action_cancel",
+        Kind::Record,
+        sig("SaleOrder.action_cancel", &[]),
+        "sale.order",
+    ),
+    only(
+        "action_apply_inventory",
+        Kind::Record,
+        sig("StockQuant.action_apply_inventory", &[]),
+        "stock.quant",
+    ),
 ];
-
-/// Methods that exist on the real models but are private (leading `_`, or `@api.private`).
-fn private_error(model: &str, method: &str) -> OdooException {
-    OdooException::new(
-        ExceptionKind::AccessError,
-        format!("Private methods (such as '{model}.{method}') cannot be called remotely."),
-    )
-}
 
 fn list_of_strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
@@ -210,121 +110,47 @@ pub fn call_kw(
     kwargs: &Map<String, Value>,
 ) -> Result<Outcome> {
     let model = store.model(model_name)?;
-    if method.starts_with('_') {
-        // Odoo 18 looks the attribute up first: an unknown private name is an AttributeError.
-        return Err(if known_private(method) {
-            private_error(model_name, method)
-        } else {
-            OdooException::new(
-                ExceptionKind::AttributeError,
-                format!("The method '{model_name}.{method}' does not exist"),
-            )
-        });
-    }
-    let Some(spec) = METHODS
-        .iter()
-        .find(|m| m.name == method && m.only.is_none_or(|o| o == model_name))
-    else {
-        return Err(OdooException::new(
-            ExceptionKind::AttributeError,
-            unknown_method_message(store.reg.version, model_name, method),
-        ));
-    };
-    let mut kwargs = kwargs.clone();
-    let ctx: Vals = match kwargs.remove("context") {
-        Some(Value::Object(c)) => c,
-        _ => Vals::new(),
-    };
-    let (ids, rest) = match spec.kind {
-        Kind::Model => (Vec::new(), args),
-        Kind::Record => match args.split_first() {
-            Some((first, rest)) => (ids_arg(first)?, rest),
-            None => {
-                return Err(OdooException::type_error(format!(
-                    "{}() missing 1 required positional argument: 'self'",
-                    spec.sig.qualname
-                )));
-            }
-        },
-    };
-    let bound = spec.sig.bind(rest, &kwargs)?;
-    run(store, &model, spec.name, &ids, &bound, &ctx)
+    let spec = shared::resolve(
+        METHODS,
+        store.reg.version,
+        model_name,
+        method,
+        known_private,
+    )?;
+    let call = shared::bind_kw(spec, args, kwargs)?;
+    run(
+        store,
+        &model,
+        spec.name,
+        &call.ids,
+        &call.args,
+        &call.context,
+    )
 }
 
-/// `POST /json/2/<model>/<method>` (Odoo 19): named arguments only, `ids` and `context` apart;
-/// arguments are bound as `inspect.signature(...).bind` does.
+/// `POST /json/2/<model>/<method>` (Odoo 19).
 pub fn call_json2(
     store: &mut Store,
     model_name: &str,
     method: &str,
     body: &Map<String, Value>,
 ) -> std::result::Result<Outcome, Json2Refusal> {
-    let Ok(model) = store.model(model_name) else {
+    let model = store.model(model_name).ok();
+    let call = shared::bind_json2(METHODS, model.is_some(), model_name, method, body)?;
+    let Some(model) = model else {
         return Err(Json2Refusal::NotFound(format!(
             "the model '{model_name}' does not exist"
         )));
     };
-    if method.starts_with('_')
-        || matches!(
-            method,
-            "with_prefetch" | "with_context" | "with_user" | "sudo" | "browse"
-        )
-    {
-        return Err(Json2Refusal::Exception(private_error(model_name, method)));
-    }
-    let Some(spec) = METHODS
-        .iter()
-        .find(|m| m.name == method && m.only.is_none_or(|o| o == model_name))
-    else {
-        return Err(Json2Refusal::NotFound(format!(
-            "The method '{model_name}.{method}' does not exist"
-        )));
-    };
-    let mut kwargs = body.clone();
-    let ids = match kwargs.remove("ids") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => ids_arg(&v).map_err(Json2Refusal::Exception)?,
-    };
-    if spec.kind == Kind::Model && !ids.is_empty() {
-        return Err(Json2Refusal::Unprocessable(format!(
-            "cannot call {model_name}.{method} with ids"
-        )));
-    }
-    let ctx: Vals = match kwargs.remove("context") {
-        Some(Value::Object(c)) => c,
-        _ => Vals::new(),
-    };
-    if let Some(key) = kwargs
-        .keys()
-        .find(|k| !spec.sig.params.iter().any(|p| p.name == k.as_str()))
-        && !spec.sig.var_kwargs
-    {
-        return Err(Json2Refusal::Unprocessable(format!(
-            "got an unexpected keyword argument '{key}'"
-        )));
-    }
-    if let Some(p) = spec
-        .sig
-        .params
-        .iter()
-        .find(|p| p.required && !kwargs.contains_key(p.name))
-    {
-        return Err(Json2Refusal::Unprocessable(format!(
-            "missing a required argument: '{}'",
-            p.name
-        )));
-    }
-    let bound = spec
-        .sig
-        .bind(&[], &kwargs)
-        .map_err(Json2Refusal::Exception)?;
-    let result =
-        run(store, &model, spec.name, &ids, &bound, &ctx).map_err(Json2Refusal::Exception)?;
-    // Recordsets come back as id lists: `create` answers a list even for one record.
-    Ok(match (spec.name, result) {
-        ("create", Some(Value::Number(n))) => Some(json!([n])),
-        (_, other) => other,
-    })
+    let result = run(
+        store,
+        &model,
+        call.method.name,
+        &call.ids,
+        &call.args,
+        &call.context,
+    )?;
+    Ok(shared::json2_result(call.method.name, result))
 }
 
 fn known_private(method: &str) -> bool {
@@ -337,14 +163,6 @@ fn known_private(method: &str) -> bool {
             | "_create"
             | "_write"
     )
-}
-
-fn unknown_method_message(version: u32, model: &str, method: &str) -> String {
-    match version {
-        16 => format!("type object '{model}' has no attribute '{method}'"),
-        17 => format!("The method '{method}' does not exist on the model '{model}'"),
-        _ => format!("The method '{model}.{method}' does not exist"),
-    }
 }
 
 fn search_query(bound: &Bound, domain_key: &str) -> SearchQuery {
@@ -553,7 +371,7 @@ fn run(
         other => {
             return Err(OdooException::new(
                 ExceptionKind::AttributeError,
-                unknown_method_message(store.reg.version, model.name, other),
+                shared::unknown_method_message(store.reg.version, model.name, other),
             ));
         }
     }))

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::model::{FieldDef, FieldType, ModelDef, Source};
 use super::store::{Store, Vals, parse_datetime};
-use crate::rpc::error::{ExceptionKind, OdooException};
+use crate::rpc::error::OdooException;
 
 type Result<T> = std::result::Result<T, OdooException>;
 
@@ -1177,25 +1177,4 @@ fn label(field: &str) -> String {
     out
 }
 
-/// Ids from an RPC argument: a list of ints or a bare int.
-pub fn ids_arg(value: &Value) -> Result<Vec<i64>> {
-    match value {
-        Value::Number(n) => n
-            .as_i64()
-            .map(|i| vec![i])
-            .ok_or_else(|| OdooException::type_error("ids must be integers")),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| {
-                v.as_i64().ok_or_else(|| {
-                    OdooException::new(
-                        ExceptionKind::TypeError,
-                        format!("unhashable or non-integer id: {v}"),
-                    )
-                })
-            })
-            .collect(),
-        Value::Bool(false) | Value::Null => Ok(Vec::new()),
-        other => Err(OdooException::type_error(format!("invalid ids: {other}"))),
-    }
-}
+pub use crate::rpc::methods::ids_arg;

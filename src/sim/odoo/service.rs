@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::methods::{Outcome, call_kw};
 use super::store::Store;
 use crate::rpc::error::{ExceptionKind, OdooException};
-use crate::rpc::pysig::{Signature, opt, req};
+use crate::rpc::service::{ServiceCall, bind, uid_arg};
 
 type Result<T> = std::result::Result<T, OdooException>;
 
@@ -34,56 +34,6 @@ pub struct Server {
     /// Web sessions: cookie value → uid.
     pub sessions: std::collections::HashMap<String, i64>,
 }
-
-const fn function(
-    qualname: &'static str,
-    params: &'static [crate::rpc::pysig::Param],
-) -> Signature {
-    Signature {
-        qualname,
-        params,
-        method: false,
-        var_kwargs: false,
-    }
-}
-
-const EXP_VERSION: Signature = function("exp_version", &[]);
-const EXP_LOGIN: Signature = function("exp_login", &[req("db"), req("login"), req("password")]);
-const EXP_AUTHENTICATE: Signature = function(
-    "exp_authenticate",
-    &[
-        req("db"),
-        req("login"),
-        req("password"),
-        req("user_agent_env"),
-    ],
-);
-const EXP_ABOUT: Signature = function("exp_about", &[opt("extended")]);
-const EXP_LIST: Signature = function("exp_list", &[opt("document")]);
-const EXP_SERVER_VERSION: Signature = function("exp_server_version", &[]);
-const EXP_DB_EXIST: Signature = function("exp_db_exist", &[req("db_name")]);
-const EXECUTE_KW: Signature = function(
-    "execute_kw",
-    &[
-        req("db"),
-        req("uid"),
-        req("passwd"),
-        req("model"),
-        req("method"),
-        req("args"),
-        opt("kw"),
-    ],
-);
-const EXECUTE: Signature = function(
-    "execute",
-    &[
-        req("db"),
-        req("uid"),
-        req("passwd"),
-        req("obj"),
-        req("method"),
-    ],
-);
 
 impl Server {
     /// `common.version()`.
@@ -132,13 +82,7 @@ impl Server {
     }
 
     fn check_user(&self, uid: &Value, password: &Value) -> Result<i64> {
-        let uid = match uid {
-            Value::Number(n) => n.as_i64().ok_or_else(OdooException::access_denied)?,
-            Value::String(s) => s.parse().map_err(|_| {
-                OdooException::value(format!("invalid literal for int() with base 10: '{s}'"))
-            })?,
-            _ => return Err(OdooException::access_denied()),
-        };
+        let uid = uid_arg(uid)?;
         let secret = password.as_str().unwrap_or_default();
         let Some(user) = self.users.iter().find(|u| u.uid == uid) else {
             return Err(OdooException::missing("res.users", &[uid], uid));
@@ -153,133 +97,42 @@ impl Server {
 
     /// `dispatch_rpc(service, method, args)`.
     pub fn dispatch(&mut self, service: &str, method: &str, args: &[Value]) -> Result<Outcome> {
-        let no_kwargs = Map::new();
-        match service {
-            "common" => match method {
-                "version" => {
-                    EXP_VERSION.bind(args, &no_kwargs)?;
-                    Ok(Some(self.version_info()))
+        Ok(Some(match bind(service, method, args.to_vec())? {
+            ServiceCall::Version => self.version_info(),
+            ServiceCall::Login {
+                db,
+                login,
+                password,
+            } => {
+                self.check_db(&db)?;
+                self.authenticate(&login, &password)
+                    .map_or(json!(false), |u| json!(u))
+            }
+            ServiceCall::About { extended } => {
+                let text = "See http://openerp.com";
+                if extended {
+                    json!([text, format!("{}.0", self.version)])
+                } else {
+                    json!(text)
                 }
-                // `login(db, login, password)` is `authenticate(db, login, password, {})`.
-                "login" | "authenticate" => {
-                    let sig = if method == "login" {
-                        &EXP_LOGIN
-                    } else {
-                        &EXP_AUTHENTICATE
-                    };
-                    let b = sig.bind(args, &no_kwargs)?;
-                    self.check_db(b.get("db").unwrap_or(&Value::Null))?;
-                    let text = |k: &str| b.get(k).and_then(Value::as_str).unwrap_or_default();
-                    Ok(Some(
-                        self.authenticate(text("login"), text("password"))
-                            .map_or(json!(false), |u| json!(u)),
-                    ))
-                }
-                "about" => {
-                    let b = EXP_ABOUT.bind(args, &no_kwargs)?;
-                    let text = "See http://openerp.com";
-                    Ok(Some(
-                        if b.get("extended").and_then(Value::as_bool).unwrap_or(false) {
-                            json!([text, format!("{}.0", self.version)])
-                        } else {
-                            json!(text)
-                        },
-                    ))
-                }
-                "set_loglevel" => Ok(Some(json!(true))),
-                other => Err(OdooException::new(
-                    ExceptionKind::Exception,
-                    format!("Method not found: {other}"),
-                )),
-            },
-            "db" => match method {
-                "list" => {
-                    EXP_LIST.bind(args, &no_kwargs)?;
-                    Ok(Some(json!([self.db_name])))
-                }
-                "server_version" => {
-                    EXP_SERVER_VERSION.bind(args, &no_kwargs)?;
-                    Ok(Some(json!(format!("{}.0", self.version))))
-                }
-                "db_exist" => {
-                    let b = EXP_DB_EXIST.bind(args, &no_kwargs)?;
-                    Ok(Some(json!(
-                        b.get("db_name").and_then(Value::as_str) == Some(self.db_name.as_str())
-                    )))
-                }
-                "list_lang" => Ok(Some(json!([["en_US", "English (US)"]]))),
-                other => Err(OdooException::new(
-                    ExceptionKind::KeyError,
-                    format!("Method not found: {other}"),
-                )),
-            },
-            "object" => match method {
-                "execute_kw" => {
-                    let b = EXECUTE_KW.bind(args, &no_kwargs)?;
-                    let get = |k: &str| b.get(k).cloned().unwrap_or(Value::Null);
-                    let call_args = match get("args") {
-                        Value::Array(a) => a,
-                        other => {
-                            return Err(OdooException::type_error(format!(
-                                "argument after * must be an iterable, not {}",
-                                crate::rpc::pysig::type_name(&other)
-                            )));
-                        }
-                    };
-                    let kwargs = match get("kw") {
-                        Value::Object(o) => o,
-                        Value::Null => Map::new(),
-                        other => {
-                            return Err(OdooException::type_error(format!(
-                                "argument after ** must be a mapping, not {}",
-                                crate::rpc::pysig::type_name(&other)
-                            )));
-                        }
-                    };
-                    self.execute(
-                        &get("db"),
-                        &get("uid"),
-                        &get("passwd"),
-                        &get("model"),
-                        &get("method"),
-                        &call_args,
-                        &kwargs,
-                    )
-                }
-                "execute" => {
-                    if args.len() < 5 {
-                        let names = ["db", "uid", "obj", "method"];
-                        let missing: Vec<&str> = names
-                            .iter()
-                            .skip(args.len().saturating_sub(1))
-                            .copied()
-                            .collect();
-                        EXECUTE.bind(args, &no_kwargs)?;
-                        return Err(OdooException::type_error(format!(
-                            "execute() missing arguments: {}",
-                            missing.join(", ")
-                        )));
-                    }
-                    self.execute(
-                        &args[0],
-                        &args[1],
-                        &args[2],
-                        &args[3],
-                        &args[4],
-                        &args[5..],
-                        &Map::new(),
-                    )
-                }
-                other => Err(OdooException::new(
-                    ExceptionKind::NameError,
-                    format!("Method not available {other}"),
-                )),
-            },
-            other => Err(OdooException::new(
-                ExceptionKind::KeyError,
-                other.to_string(),
-            )),
-        }
+            }
+            ServiceCall::SetLoglevel => json!(true),
+            ServiceCall::DbList => json!([self.db_name]),
+            ServiceCall::ServerVersion => json!(format!("{}.0", self.version)),
+            ServiceCall::DbExist { name } => json!(name.as_str() == Some(self.db_name.as_str())),
+            ServiceCall::ListLang => json!([["en_US", "English (US)"]]),
+            ServiceCall::Execute {
+                db,
+                uid,
+                password,
+                model,
+                method,
+                args,
+                kwargs,
+            } => {
+                return self.execute(&db, &uid, &password, &model, &method, &args, &kwargs);
+            }
+        }))
     }
 
     /// `object.execute_kw` after binding: authenticate, then run the method in one transaction
@@ -290,16 +143,14 @@ impl Server {
         db: &Value,
         uid: &Value,
         password: &Value,
-        model: &Value,
-        method: &Value,
+        model: &str,
+        method: &str,
         args: &[Value],
         kwargs: &Map<String, Value>,
     ) -> Result<Outcome> {
         self.check_db(db)?;
         let uid = self.check_user(uid, password)?;
-        let model = model.as_str().unwrap_or_default().to_string();
-        let method = method.as_str().unwrap_or_default().to_string();
-        self.call(uid, &model, &method, args, kwargs)
+        self.call(uid, model, method, args, kwargs)
     }
 
     /// Runs one JSON-2 call as `uid` in its own transaction.
