@@ -14,6 +14,7 @@ RUN mkdir -p src benches \
     && echo 'fn main() {}' > benches/queue.rs \
     && echo 'fn main() {}' > benches/startup.rs \
     && echo 'fn main() {}' > benches/products.rs \
+    && echo 'fn main() {}' > benches/facade.rs \
     && cargo build --release --locked --bin adlerdo \
     && rm -rf src benches
 COPY src src

@@ -58,6 +58,30 @@ pub fn create_key(conn: &mut DbConnection, name: &str) -> QueryResult<(i64, Stri
     Ok((id, key))
 }
 
+/// Makes sure the live key `key` exists under `name` (sandbox mode's well-known key); returns
+/// its id.
+pub fn ensure_key(conn: &mut DbConnection, name: &str, key: &str) -> QueryResult<i64> {
+    let hash = sha256_hex(key);
+    let found: Option<i64> = api_keys::table
+        .filter(api_keys::hash.eq(&hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select(api_keys::id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::name.eq(name),
+            api_keys::prefix.eq(&key[..PREFIX_LEN.min(key.len())]),
+            api_keys::hash.eq(hash),
+            api_keys::created_at.eq(now_ms()),
+        ))
+        .returning(api_keys::id)
+        .get_result(conn)
+}
+
 /// The live key matching `presented`, if any (and notes its use).
 pub fn verify_key(conn: &mut DbConnection, presented: &str) -> QueryResult<Option<ApiKey>> {
     if presented.len() != KEY_LEN || !presented.is_char_boundary(PREFIX_LEN) {

@@ -204,11 +204,15 @@ fn banner(app: &Application) {
              health:   {base}/health\n  \
              metrics:  {base}/metrics\n  \
              database: {db}\n  \
-             Odoo emulator (Odoo 18): {odoo} (database {odoo_db}, login admin, password admin)\n\
+             Odoo emulator (Odoo 18): {odoo} (database {odoo_db}, login admin, password admin)\n  \
+             Odoo-compatible facade: {base}/jsonrpc, /xmlrpc/2/..., /json/2/... (database {facade_db}, login {key_name}, API key {key})\n\
              Stop it with Ctrl-C. Set mode = \"live\" and the [odoo] settings to connect a real Odoo.\n",
                 env!("CARGO_PKG_VERSION"),
                 odoo = s.odoo.url,
                 odoo_db = s.odoo.database,
+                facade_db = s.facade.database,
+                key_name = crate::startup::SANDBOX_KEY_NAME,
+                key = crate::startup::SANDBOX_FACADE_KEY,
             );
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

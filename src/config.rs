@@ -80,6 +80,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub schedule: ScheduleSettings,
     pub odoo: OdooSettings,
+    pub facade: FacadeSettings,
     pub log: LogSettings,
 }
 
@@ -93,6 +94,7 @@ impl Default for Settings {
             jobs: JobSettings::default(),
             schedule: ScheduleSettings::default(),
             odoo: OdooSettings::default(),
+            facade: FacadeSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -245,6 +247,39 @@ impl Default for OdooSettings {
             page_size: 500,
             timeout_secs: 60,
             overlap_secs: 300,
+        }
+    }
+}
+
+/// The Odoo-compatible RPC facade (`/jsonrpc`, `/xmlrpc/2`, JSON-2, web sessions).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FacadeSettings {
+    /// The database name clients pass as `db` (checked on every call).
+    pub database: String,
+    /// Failed logins from one client address before further attempts are refused...
+    pub login_cooldown_after: u32,
+    /// ...for this many seconds (0 for `login_cooldown_after` disables the throttle).
+    pub login_cooldown_secs: u64,
+    /// How long a checked API key is remembered (a revoked key stops working within this).
+    pub key_cache_secs: u64,
+    /// How long answers of read-only calls are kept (ms; 0: not at all). Changes made through
+    /// this process are seen at once; changes made by another replica within this.
+    pub read_cache_ms: u64,
+    /// Key sealing marketplace credentials at rest: 32 bytes, base64. Empty: a key generated on
+    /// first start and kept in `<data_dir>/secret.key` (give every replica the same key).
+    pub secret_key: Secret,
+}
+
+impl Default for FacadeSettings {
+    fn default() -> Self {
+        Self {
+            database: "adlerdo".into(),
+            login_cooldown_after: 5,
+            login_cooldown_secs: 60,
+            key_cache_secs: 10,
+            read_cache_ms: 1000,
+            secret_key: Secret::default(),
         }
     }
 }
@@ -418,6 +453,15 @@ impl Settings {
             self.odoo.timeout_secs >= 1,
             "odoo.timeout_secs: must be at least 1".into(),
         );
+        check(
+            !self.facade.database.trim().is_empty(),
+            "facade.database: must not be empty".into(),
+        );
+        if !self.facade.secret_key.is_empty()
+            && let Err(e) = crate::facade::crypto::parse_key(self.facade.secret_key.expose())
+        {
+            check(false, format!("facade.secret_key: {e}"));
+        }
         if self.mode == Mode::Live {
             let o = &self.odoo;
             check(

@@ -13,6 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Mode, Settings};
 use crate::db::{DatabaseUrl, Db, migrations};
 use crate::error::AppError;
+use crate::facade::Facade;
+use crate::facade::crypto::SecretBox;
 use crate::jobs::cleanup::Cleanup;
 use crate::jobs::{Periodic, Queue, Registry, Runner, Scheduler};
 use crate::metrics::Metrics;
@@ -27,8 +29,14 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     state: AppState,
+    facade: web::Data<Facade>,
     shutdown: CancellationToken,
 }
+
+/// Sandbox mode: the facade key every new user can try (the sandbox serves on loopback only by
+/// default and holds no real data). Login `sandbox`, database `adlerdo`.
+pub const SANDBOX_FACADE_KEY: &str = "0ad1e4d05a4db0c55a4db0c55a4db0c55a4db0c5";
+pub const SANDBOX_KEY_NAME: &str = "sandbox";
 
 /// The job kinds this build runs.
 pub fn job_registry() -> Registry<AppState> {
@@ -37,6 +45,7 @@ pub fn job_registry() -> Registry<AppState> {
         .register::<SyncProducts>()
         .register::<SyncProductIds>()
         .register::<PushProducts>()
+        .register::<crate::sync::stock::SyncStockIds>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).
@@ -113,6 +122,14 @@ impl Application {
             .local_addr()
             .context("bound socket has no address")?
             .port();
+        let secrets = SecretBox::from_settings(&settings).map_err(|e| anyhow!(e))?;
+        if settings.mode == Mode::Sandbox {
+            let key = db
+                .write(|c| crate::auth::ensure_key(c, SANDBOX_KEY_NAME, SANDBOX_FACADE_KEY))
+                .await
+                .context("cannot create the sandbox facade key")?;
+            log::debug!("sandbox facade key {SANDBOX_KEY_NAME}: uid {key}");
+        }
         let state = AppState {
             metrics: Arc::new(Metrics::new(db.backend())),
             queue: Queue::new(db.clone(), &settings.jobs),
@@ -121,10 +138,12 @@ impl Application {
             odoo,
             odoo_sim,
         };
+        let facade = web::Data::new(Facade::new(state.clone(), secrets));
         Ok(Self {
             listener,
             port,
             state,
+            facade,
             shutdown: CancellationToken::new(),
         })
     }
@@ -135,6 +154,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The Odoo-compatible RPC facade this application serves.
+    pub fn facade(&self) -> &web::Data<Facade> {
+        &self.facade
     }
 
     /// Cancelling it stops the application as SIGTERM does.
@@ -148,6 +172,7 @@ impl Application {
         let Self {
             listener,
             state,
+            facade,
             shutdown,
             ..
         } = self;
@@ -172,6 +197,7 @@ impl Application {
                 .wrap(from_fn(routes::body_limit))
                 .wrap(from_fn(routes::record_metrics))
                 .configure(routes::configure)
+                .configure(|cfg| Facade::configure(&facade, cfg))
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)

@@ -90,11 +90,104 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    marketplaces (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        enabled -> Integer,
+        settings -> Text,
+        credentials -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    listings (id) {
+        id -> BigInt,
+        marketplace_id -> BigInt,
+        product_id -> Nullable<BigInt>,
+        sku -> Text,
+        external_id -> Nullable<Text>,
+        external_ref -> Nullable<Text>,
+        status -> Text,
+        last_quantity -> Nullable<BigInt>,
+        last_price -> Nullable<Double>,
+        last_pushed_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        marketplace_id -> BigInt,
+        external_id -> Text,
+        state -> Text,
+        external_status -> Nullable<Text>,
+        buyer_name -> Nullable<Text>,
+        buyer_email -> Nullable<Text>,
+        currency -> Text,
+        amount_untaxed -> Double,
+        amount_tax -> Double,
+        amount_shipping -> Double,
+        amount_total -> Double,
+        shipping_address -> Nullable<Text>,
+        billing_address -> Nullable<Text>,
+        raw -> Nullable<Text>,
+        odoo_order_id -> Nullable<BigInt>,
+        odoo_order_name -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        ordered_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        external_id -> Nullable<Text>,
+        sku -> Nullable<Text>,
+        product_id -> Nullable<BigInt>,
+        title -> Text,
+        quantity -> Double,
+        unit_price -> Double,
+        discount -> Double,
+        tax -> Double,
+    }
+}
+
+diesel::table! {
+    stock_levels (odoo_product_id) {
+        odoo_product_id -> BigInt,
+        on_hand -> Double,
+        free -> Double,
+        forecast -> Double,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(listings -> marketplaces (marketplace_id));
+diesel::joinable!(listings -> products (product_id));
+diesel::joinable!(orders -> marketplaces (marketplace_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     schedules,
     products,
     product_conflicts,
     api_keys,
-    sync_state
+    sync_state,
+    marketplaces,
+    listings,
+    orders,
+    order_lines,
+    stock_levels
 );

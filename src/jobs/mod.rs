@@ -89,6 +89,9 @@ pub struct Queue {
     db: Db,
     max_attempts: i32,
     wake: Arc<Notify>,
+    /// Bumped whenever this process may have changed the hub's data (a job ended, the facade
+    /// wrote): caches of reads key on it.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Queue {
@@ -97,7 +100,19 @@ impl Queue {
             db,
             max_attempts: settings.max_attempts,
             wake: Arc::new(Notify::new()),
+            generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
+    }
+
+    /// The data generation of this process (see [`Queue::data_changed`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Notes that the hub's data may have changed (read caches start over).
+    pub fn data_changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub fn db(&self) -> &Db {
@@ -141,6 +156,12 @@ impl Queue {
             self.wake.notify_waiters();
         }
         Ok(n)
+    }
+
+    /// Wakes this process's idle workers (after jobs were made due by other means than
+    /// `enqueue`, such as a retry).
+    pub fn notify(&self) {
+        self.wake.notify_waiters();
     }
 
     pub(crate) fn wake(&self) -> &Arc<Notify> {

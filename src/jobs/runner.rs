@@ -223,6 +223,8 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
 
     /// Records the outcome in the queue; returns the metrics label.
     async fn settle(&self, job: &JobRow, owner: &str, outcome: Outcome) -> &'static str {
+        // Whatever the job did to the data is visible now.
+        self.queue.data_changed();
         let (id, who) = (job.id, owner.to_string());
         let db = self.queue.db();
         match outcome {

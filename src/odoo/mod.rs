@@ -21,7 +21,7 @@ mod error;
 mod lookups;
 mod products;
 mod records;
-mod stock;
+pub mod stock;
 mod transport;
 mod version;
 

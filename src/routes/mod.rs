@@ -61,6 +61,10 @@ pub async fn body_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // The RPC routes read their bodies under the same limit and refuse in their own protocol.
+    if is_rpc_path(req.path()) {
+        return next.call(req).await;
+    }
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map_or(usize::MAX, |s| s.settings.server.body_limit_bytes);
@@ -73,6 +77,14 @@ pub async fn body_limit(
         return Err(AppError::PayloadTooLarge { size, limit }.into());
     }
     next.call(req).await
+}
+
+/// The facade's routes (Odoo's RPC and web session paths).
+fn is_rpc_path(path: &str) -> bool {
+    path == "/jsonrpc"
+        || path.starts_with("/xmlrpc/")
+        || path.starts_with("/web/")
+        || path.starts_with("/json/")
 }
 
 /// Counts requests and their latency by route pattern (not by raw path).

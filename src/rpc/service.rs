@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use super::error::{ExceptionKind, OdooException};
 use super::pysig::{Signature, opt, req, type_name};
 
-/// A bound service call.
+/// A bound service call (made and matched once per request: its size does not matter).
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ServiceCall {
     /// `common.version()`.
     Version,

@@ -2,3 +2,4 @@
 
 pub mod products;
 pub mod push;
+pub mod stock;

@@ -23,7 +23,7 @@ use crate::jobs::{Job, now_ms};
 use crate::odoo::{OdooAttributeValue, OdooClient, OdooVariant};
 use crate::state::AppState;
 
-const VARIANTS_CURSOR: &str = "odoo.products.variants";
+pub const VARIANTS_CURSOR: &str = "odoo.products.variants";
 const TEMPLATES_CURSOR: &str = "odoo.products.templates";
 
 /// Where an incremental read resumes.

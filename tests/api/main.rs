@@ -11,6 +11,8 @@ mod helpers;
 
 mod cli;
 mod deploy;
+mod facade;
+mod facade_sql;
 mod http;
 mod keys;
 mod migrations;
