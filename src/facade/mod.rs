@@ -26,8 +26,8 @@ use sha2::{Digest, Sha256};
 
 use self::crypto::SecretBox;
 use crate::rpc::error::{ExceptionKind, OdooException};
-use crate::rpc::http::{Backend, Caller, Json2Refusal, Outcome};
-use crate::rpc::service::{ServiceCall, bind, uid_arg};
+use crate::rpc::http::{Backend, Caller, Json2Refusal, Outcome, new_session_id};
+use crate::rpc::service::{ServerFacts, ServiceCall, bind, uid_arg};
 use crate::state::AppState;
 
 /// The Odoo series whose protocol the facade speaks (envelopes, error shapes; JSON-2 as 19).
@@ -198,12 +198,7 @@ impl Facade {
     }
 
     fn new_session(&self, uid: i64) -> String {
-        use rand::Rng;
-        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut rng = rand::rng();
-        let sid: String = (0..84)
-            .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-            .collect();
+        let sid = new_session_id();
         self.sessions.insert(sid.clone(), uid);
         sid
     }
@@ -274,7 +269,6 @@ impl Backend for Facade {
         args: Vec<Value>,
     ) -> Result<Outcome> {
         Ok(Some(match bind(&service, &method, args)? {
-            ServiceCall::Version => version_info(),
             ServiceCall::Login {
                 db,
                 login,
@@ -285,19 +279,6 @@ impl Backend for Facade {
                     .await?
                     .map_or(json!(false), |uid| json!(uid))
             }
-            ServiceCall::About { extended } => {
-                let text = "AdlerDo: keeps Odoo and online marketplaces in sync";
-                if extended {
-                    json!([text, SERVER_VERSION])
-                } else {
-                    json!(text)
-                }
-            }
-            ServiceCall::SetLoglevel => json!(true),
-            ServiceCall::DbList => json!([self.database()]),
-            ServiceCall::ServerVersion => json!(SERVER_VERSION),
-            ServiceCall::DbExist { name } => json!(name.as_str() == Some(self.database())),
-            ServiceCall::ListLang => json!([["en_US", "English (US)"]]),
             ServiceCall::Execute {
                 db,
                 uid,
@@ -310,6 +291,14 @@ impl Backend for Facade {
                 self.check_db(&db)?;
                 let uid = self.check_user(caller, &uid, &password).await?;
                 return orm::call_kw(self, uid, &model, &method, &args, &kwargs).await;
+            }
+            other => {
+                return Ok(other.describe(ServerFacts {
+                    version_info: version_info(),
+                    about: "AdlerDo: keeps Odoo and online marketplaces in sync",
+                    server_version: SERVER_VERSION,
+                    database: self.database(),
+                }));
             }
         }))
     }

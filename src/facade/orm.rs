@@ -9,86 +9,52 @@ use serde_json::{Map, Value, json};
 use super::Facade;
 use super::model::{FieldDef, FieldType, ModelDef, Registry};
 use super::sql::{self, Bind, Raw, Row, Search, SqlError};
+use crate::rpc::datetime;
 use crate::rpc::domain::{self, Domain, DomainError, OrderBy};
 use crate::rpc::error::{ExceptionKind, OdooException};
 use crate::rpc::http::{Json2Refusal, Outcome};
-use crate::rpc::methods::{
-    self as shared, BoundCall, CHECK_ACCESS_RIGHTS, CREATE, EXISTS, FIELDS_GET, Kind, Method,
-    NAME_SEARCH, READ, READ_FORMAT, SEARCH, SEARCH_COUNT, SEARCH_READ, UNLINK, WRITE, sig,
-};
+use crate::rpc::methods::{self as shared, BoundCall, Kind, Method, READ_FORMAT, only, sig};
 use crate::rpc::pysig::{opt, req};
 
 type Result<T> = std::result::Result<T, OdooException>;
 
-const fn only(
-    name: &'static str,
-    kind: Kind,
-    params: &'static [crate::rpc::pysig::Param],
-    model: &'static str,
-    qualname: &'static str,
-) -> Method {
-    Method {
-        name,
-        kind,
-        sig: sig(qualname, params),
-        only: Some(model),
-    }
-}
-
-/// The facade's public methods.
+/// The facade's own public methods (besides `rpc::methods::COMMON_METHODS`).
 const METHODS: &[Method] = &[
-    SEARCH,
-    SEARCH_READ,
-    SEARCH_COUNT,
-    READ,
-    CREATE,
-    WRITE,
-    UNLINK,
-    FIELDS_GET,
-    NAME_SEARCH,
-    EXISTS,
-    CHECK_ACCESS_RIGHTS,
-    only(
-        "context_get",
-        Kind::Model,
-        &[],
-        "res.users",
-        "ResUsers.context_get",
-    ),
     only(
         "retry",
         Kind::Record,
-        &[],
+        sig("AdlerdoJob.retry", &[]),
         "adlerdo.job",
-        "AdlerdoJob.retry",
     ),
     only(
         "notify_products_changed",
         Kind::Model,
-        &[req("odoo_product_ids")],
+        sig(
+            "AdlerdoSync.notify_products_changed",
+            &[req("odoo_product_ids")],
+        ),
         "adlerdo.sync",
-        "AdlerdoSync.notify_products_changed",
     ),
     only(
         "notify_stock_changed",
         Kind::Model,
-        &[req("odoo_product_ids")],
+        sig(
+            "AdlerdoSync.notify_stock_changed",
+            &[req("odoo_product_ids")],
+        ),
         "adlerdo.sync",
-        "AdlerdoSync.notify_stock_changed",
     ),
     only(
         "run",
         Kind::Model,
-        &[req("flow"), opt("full")],
+        sig("AdlerdoSync.run", &[req("flow"), opt("full")]),
         "adlerdo.sync",
-        "AdlerdoSync.run",
     ),
     only(
         "status",
         Kind::Model,
-        &[],
+        sig("AdlerdoSync.status", &[]),
         "adlerdo.sync",
-        "AdlerdoSync.status",
     ),
 ];
 
@@ -101,19 +67,11 @@ pub fn has_model(model: &str) -> bool {
 
 /// The context of a facade user.
 pub fn user_context(uid: i64) -> Value {
-    json!({"lang": "en_US", "tz": "UTC", "uid": uid})
+    shared::user_context(uid, "UTC")
 }
 
 fn no_model(model: &str) -> OdooException {
     OdooException::user(format!("Object {model} doesn't exist"))
-}
-
-/// Methods of the real models that are private: AccessError rather than AttributeError.
-fn known_private(method: &str) -> bool {
-    matches!(
-        method,
-        "_read_format" | "_search" | "_create" | "_write" | "_compute_display_name"
-    )
 }
 
 /// `model.method(*args, **kwargs)` as `execute_kw`/`call_kw` runs it, as `uid`.
@@ -134,7 +92,13 @@ pub async fn call_kw(
     if let Some(hit) = key.as_ref().and_then(|k| facade.reads.get(k)) {
         return Ok(Some(hit));
     }
-    let spec = shared::resolve(METHODS, super::ODOO_SERIES, model, method, known_private)?;
+    let spec = shared::resolve(
+        METHODS,
+        super::ODOO_SERIES,
+        model,
+        method,
+        shared::base_private,
+    )?;
     let call = shared::bind_kw(spec, args, kwargs)?;
     let result = run(facade, uid, model, call).await?;
     Ok(facade.reads.keep(key, result))
@@ -546,47 +510,15 @@ fn resolve_fields(model: &'static ModelDef, names: &[String]) -> Result<Fields> 
     Ok(out)
 }
 
-/// `YYYY-MM-DD HH:MM:SS` (UTC) of epoch milliseconds (written by hand: chrono's `format`
-/// parses its pattern on every call, and reads format thousands of these).
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of epoch milliseconds (hot: formatted by hand, see
+/// [`datetime::format_utc`]).
 pub fn format_ms(ms: i64) -> Option<String> {
-    use chrono::{Datelike, Timelike};
-    let t = chrono::DateTime::from_timestamp_millis(ms)?;
-    let (y, mo, d) = (t.year(), t.month(), t.day());
-    let (h, mi, s) = (t.hour(), t.minute(), t.second());
-    if !(0..=9999).contains(&y) {
-        return Some(t.format("%Y-%m-%d %H:%M:%S").to_string());
-    }
-    let mut out = String::with_capacity(19);
-    let push2 = |out: &mut String, n: u32| {
-        out.push(char::from(b'0' + (n / 10) as u8));
-        out.push(char::from(b'0' + (n % 10) as u8));
-    };
-    let y = y as u32;
-    push2(&mut out, y / 100);
-    push2(&mut out, y % 100);
-    out.push('-');
-    push2(&mut out, mo);
-    out.push('-');
-    push2(&mut out, d);
-    out.push(' ');
-    push2(&mut out, h);
-    out.push(':');
-    push2(&mut out, mi);
-    out.push(':');
-    push2(&mut out, s);
-    Some(out)
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| datetime::format_utc(&t))
 }
 
 /// Epoch milliseconds of Odoo's `YYYY-MM-DD HH:MM:SS` (or a bare date).
 pub fn parse_odoo_datetime(text: &str) -> Option<i64> {
-    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    Some(naive.and_utc().timestamp_millis())
+    datetime::parse_server(text).map(|t| t.and_utc().timestamp_millis())
 }
 
 /// A stored value in Odoo's read format.
@@ -704,10 +636,7 @@ pub fn fields_get(
         .chain(model.fields.iter())
         .chain(std::iter::once(&display))
     {
-        if let Some(only) = allfields
-            && !only.is_empty()
-            && !only.iter().any(|n| n == f.name)
-        {
+        if !shared::field_wanted(allfields, f.name) {
             continue;
         }
         let mut desc = Map::new();
@@ -736,23 +665,11 @@ pub fn fields_get(
                 desc.insert("relation_field".into(), json!(inverse));
             }
             FieldType::Selection(options) => {
-                desc.insert(
-                    "selection".into(),
-                    json!(
-                        options
-                            .iter()
-                            .map(|(k, v)| json!([k, v]))
-                            .collect::<Vec<_>>()
-                    ),
-                );
+                desc.insert("selection".into(), shared::selection_json(options));
             }
             _ => {}
         }
-        if let Some(attrs) = attributes
-            && !attrs.is_empty()
-        {
-            desc.retain(|k, _| attrs.iter().any(|a| a == k));
-        }
+        shared::keep_attributes(&mut desc, attributes);
         out.insert(f.name.into(), Value::Object(desc));
     }
     Value::Object(out)

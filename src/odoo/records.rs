@@ -11,6 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::error::OdooError;
+use crate::rpc::datetime::{civil_from_days, days_from_civil};
 
 /// A many2one value: the target id and its display name (empty when read with `load=None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,31 +307,6 @@ pub fn is_odoo_datetime(s: &str) -> bool {
         })
 }
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Adds `seconds` to an Odoo datetime string; `None` when the input is not one.
 pub fn add_seconds(datetime: &str, seconds: i64) -> Option<String> {
     if !is_odoo_datetime(datetime) {
@@ -342,7 +318,8 @@ pub fn add_seconds(datetime: &str, seconds: i64) -> Option<String> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    let total = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s + seconds;
+    // The ranges are checked: the casts are exact.
+    let total = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + s + seconds;
     let days = total.div_euclid(86_400);
     let secs = total.rem_euclid(86_400);
     let (y, mo, d) = civil_from_days(days);

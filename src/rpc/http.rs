@@ -221,6 +221,17 @@ fn not_json_route(req: &HttpRequest, path: &str) -> HttpResponse {
     )
 }
 
+/// `(id, request)` of a JSON route's JSON-RPC envelope ([`envelope`]); for a broken one, the
+/// handler returns its answer.
+macro_rules! json_envelope {
+    ($req:expr, $payload:expr, $backend:expr) => {
+        match envelope(&$req, $payload, $backend.get_ref()).await {
+            Ok(parsed) => parsed,
+            Err(response) => return response,
+        }
+    };
+}
+
 /// The parsed JSON-RPC request of a JSON route (or the answer for a broken one).
 async fn envelope<B: Backend>(
     req: &HttpRequest,
@@ -328,10 +339,7 @@ async fn jsonrpc<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, mut obj) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, mut obj) = json_envelope!(req, payload, backend);
     let result = match jsonrpc_call(&mut obj) {
         Ok((service, method, args)) => backend.dispatch(caller(&req), service, method, args).await,
         Err(e) => Err(e),
@@ -344,10 +352,7 @@ async fn version_info<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, _) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, _) = json_envelope!(req, payload, backend);
     let mut info = backend.version_info();
     if backend.version() >= 19
         && let Some(o) = info.as_object_mut()
@@ -619,6 +624,16 @@ async fn web_version<B: Backend>(backend: web::Data<B>) -> HttpResponse {
 
 const SESSION_DAYS: i64 = 7;
 
+/// A new session id as Odoo makes them: 84 random URL-safe characters.
+pub fn new_session_id() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let mut rng = rand::rng();
+    (0..84)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
 fn session_cookie(sid: &str) -> String {
     let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
     format!(
@@ -673,10 +688,7 @@ async fn session_authenticate<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, obj) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, obj) = json_envelope!(req, payload, backend);
     let params = obj
         .get("params")
         .and_then(Value::as_object)
@@ -714,10 +726,7 @@ async fn session_info<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, _) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, _) = json_envelope!(req, payload, backend);
     match session_uid(&req, backend.get_ref()) {
         Ok((sid, uid)) => {
             let info = backend.session_info(uid, &base_url(&req)).await;
@@ -732,10 +741,7 @@ async fn session_check<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, _) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, _) = json_envelope!(req, payload, backend);
     let result = session_uid(&req, backend.get_ref()).map(|_| None);
     json_answer(id, result, backend.version(), None)
 }
@@ -745,10 +751,7 @@ async fn session_destroy<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, _) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, _) = json_envelope!(req, payload, backend);
     if let Some(sid) = session_of(&req) {
         backend.end_session(&sid);
     }
@@ -760,10 +763,7 @@ async fn database_list<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, _) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, _) = json_envelope!(req, payload, backend);
     json_answer(
         id,
         Ok(Some(json!(backend.databases()))),
@@ -798,10 +798,7 @@ async fn call_kw<B: Backend>(
     payload: web::Payload,
     backend: web::Data<B>,
 ) -> HttpResponse {
-    let (id, mut obj) = match envelope(&req, payload, backend.get_ref()).await {
-        Ok(parsed) => parsed,
-        Err(response) => return response,
-    };
+    let (id, mut obj) = json_envelope!(req, payload, backend);
     let version = backend.version();
     let uid = match session_uid(&req, backend.get_ref()) {
         Ok((_, uid)) => uid,

@@ -40,6 +40,16 @@ pub const fn sig(qualname: &'static str, params: &'static [Param]) -> Signature 
     }
 }
 
+/// A public method of one model only.
+pub const fn only(name: &'static str, kind: Kind, sig: Signature, model: &'static str) -> Method {
+    Method {
+        name,
+        kind,
+        sig,
+        only: Some(model),
+    }
+}
+
 const fn base(name: &'static str, kind: Kind, sig: Signature) -> Method {
     Method {
         name,
@@ -120,8 +130,30 @@ pub const CHECK_ACCESS_RIGHTS: Method = base(
     ),
 );
 
+/// `res.users.context_get()`: the context of the user (see [`user_context`]).
+pub const CONTEXT_GET: Method = only(
+    "context_get",
+    Kind::Model,
+    sig("ResUsers.context_get", &[]),
+    "res.users",
+);
+
+/// The context of a user (`context_get`, and `session_info`'s `user_context`).
+pub fn user_context(uid: i64, tz: &str) -> Value {
+    json!({"lang": "en_US", "tz": tz, "uid": uid})
+}
+
 /// `read`'s own keywords, accepted by `search_read` through `**read_kwargs`.
 pub const READ_FORMAT: Signature = sig("BaseModel._read_format", &[req("fnames"), opt("load")]);
+
+/// Private methods every real model has (`BaseModel`'s): calling them is an AccessError rather
+/// than an AttributeError. A model with more private methods adds its own to this test.
+pub fn base_private(method: &str) -> bool {
+    matches!(
+        method,
+        "_read_format" | "_search" | "_create" | "_write" | "_compute_display_name"
+    )
+}
 
 /// Methods that exist on the real models but are private (leading `_`, or `@api.private`).
 pub fn private_error(model: &str, method: &str) -> OdooException {
@@ -171,7 +203,32 @@ pub struct BoundCall<'t> {
     pub context: Map<String, Value>,
 }
 
-/// Finds `method` in `table` for `model` (`is_private` names the private methods the real
+/// The public methods every server has: `BaseModel`'s and `res.users.context_get`. A server's
+/// own table adds the rest.
+pub const COMMON_METHODS: &[Method] = &[
+    SEARCH,
+    SEARCH_READ,
+    SEARCH_COUNT,
+    READ,
+    CREATE,
+    WRITE,
+    UNLINK,
+    FIELDS_GET,
+    NAME_SEARCH,
+    EXISTS,
+    CHECK_ACCESS_RIGHTS,
+    CONTEXT_GET,
+];
+
+/// The public `method` of `model`: one of [`COMMON_METHODS`] or of the server's `table`.
+fn find<'t>(table: &'t [Method], model: &str, method: &str) -> Option<&'t Method> {
+    COMMON_METHODS
+        .iter()
+        .chain(table)
+        .find(|m| m.name == method && m.only.is_none_or(|o| o == model))
+}
+
+/// Finds `method` in [`COMMON_METHODS`] and `table` for `model` (`is_private` names the private methods the real
 /// models have: those are AccessErrors, other `_` names AttributeErrors, as Odoo 18 does).
 pub fn resolve<'t>(
     table: &'t [Method],
@@ -190,15 +247,12 @@ pub fn resolve<'t>(
             )
         });
     }
-    table
-        .iter()
-        .find(|m| m.name == method && m.only.is_none_or(|o| o == model))
-        .ok_or_else(|| {
-            OdooException::new(
-                ExceptionKind::AttributeError,
-                unknown_method_message(version, model, method),
-            )
-        })
+    find(table, model, method).ok_or_else(|| {
+        OdooException::new(
+            ExceptionKind::AttributeError,
+            unknown_method_message(version, model, method),
+        )
+    })
 }
 
 /// Binds `model.method(*args, **kwargs)` as `execute_kw`/`call_kw` does.
@@ -254,10 +308,7 @@ pub fn bind_json2<'t>(
     {
         return Err(Json2Refusal::Exception(private_error(model, method)));
     }
-    let Some(spec) = table
-        .iter()
-        .find(|m| m.name == method && m.only.is_none_or(|o| o == model))
-    else {
+    let Some(spec) = find(table, model, method) else {
         return Err(Json2Refusal::NotFound(format!(
             "The method '{model}.{method}' does not exist"
         )));
@@ -356,6 +407,27 @@ pub fn field_names(v: Option<&Value>) -> Vec<String> {
             .filter_map(|s| s.as_str().map(str::to_string))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Whether `fields_get(allfields=...)` asks for the field `name` (no list, or an empty one, asks
+/// for all).
+pub fn field_wanted(allfields: Option<&[String]>, name: &str) -> bool {
+    allfields.is_none_or(|only| only.is_empty() || only.iter().any(|n| n == name))
+}
+
+/// `fields_get`'s `selection` of a selection field: `[[value, label], ...]`.
+pub fn selection_json(options: &[(&str, &str)]) -> Value {
+    Value::Array(options.iter().map(|(k, v)| json!([k, v])).collect())
+}
+
+/// Keeps the attributes of a `fields_get` description that `attributes=...` asks for (no list,
+/// or an empty one, keeps all).
+pub fn keep_attributes(desc: &mut Map<String, Value>, attributes: Option<&[String]>) {
+    if let Some(attrs) = attributes
+        && !attrs.is_empty()
+    {
+        desc.retain(|k, _| attrs.iter().any(|a| a == k));
     }
 }
 

@@ -3,7 +3,7 @@
 //! turned into a [`ServiceCall`]; unknown services and methods fail as Odoo's do. The emulator
 //! and the facade both run what this gives them.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::error::{ExceptionKind, OdooException};
 use super::pysig::{Signature, opt, req, type_name};
@@ -44,6 +44,36 @@ pub enum ServiceCall {
         args: Vec<Value>,
         kwargs: Map<String, Value>,
     },
+}
+
+/// What a server says of itself: the answers of the calls that only describe it.
+pub struct ServerFacts<'a> {
+    /// `common.version()`.
+    pub version_info: Value,
+    /// `common.about()`.
+    pub about: &'a str,
+    /// `db.server_version()` (and `about(extended=True)`'s second item).
+    pub server_version: &'a str,
+    /// The one database.
+    pub database: &'a str,
+}
+
+impl ServiceCall {
+    /// The answer of a call that only describes the server (all but `login` and `execute`, which
+    /// the server answers itself: `None`).
+    pub fn describe(self, facts: ServerFacts<'_>) -> Option<Value> {
+        Some(match self {
+            ServiceCall::Version => facts.version_info,
+            ServiceCall::About { extended: true } => json!([facts.about, facts.server_version]),
+            ServiceCall::About { extended: false } => json!(facts.about),
+            ServiceCall::SetLoglevel => json!(true),
+            ServiceCall::DbList => json!([facts.database]),
+            ServiceCall::ServerVersion => json!(facts.server_version),
+            ServiceCall::DbExist { name } => json!(name.as_str() == Some(facts.database)),
+            ServiceCall::ListLang => json!([["en_US", "English (US)"]]),
+            ServiceCall::Login { .. } | ServiceCall::Execute { .. } => return None,
+        })
+    }
 }
 
 const fn function(qualname: &'static str, params: &'static [super::pysig::Param]) -> Signature {

@@ -506,3 +506,192 @@ async fn cached_reads_see_changes() {
     app.state.queue.data_changed();
     assert_eq!(names(read().await), ["C"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_jobs_are_listed_and_retried_through_the_facade() {
+    use adlerdo::db::models::NewJob;
+    use adlerdo::jobs::{now_ms, queue};
+    let app = spawn_app_with(|s| s.jobs.workers = 0).await;
+    let uid = sandbox_uid(&app).await;
+    let key = SANDBOX_FACADE_KEY;
+    // A job that failed for good, as the runner leaves one.
+    let id = app
+        .state
+        .db
+        .write(|c| {
+            let job = NewJob {
+                kind: "odoo.products.sync_ids".into(),
+                payload: r#"{"ids":[1]}"#.into(),
+                dedup_key: None,
+                priority: 0,
+                run_after: now_ms(),
+                max_attempts: 1,
+            };
+            let id = queue::enqueue(c, &job, now_ms())?.unwrap();
+            queue::claim(c, "test", 1, 60_000, now_ms())?;
+            queue::fail(
+                c,
+                id,
+                "test",
+                "Odoo said no",
+                queue::Disposition::Dead,
+                now_ms(),
+            )?;
+            Ok(id)
+        })
+        .await
+        .unwrap();
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.job",
+        "search_read",
+        json!([[["state", "=", "dead"]]]),
+        json!({"fields": ["kind", "state", "attempts", "last_error", "payload"]}),
+    )
+    .await;
+    let rows = r["result"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], id);
+    assert_eq!(rows[0]["last_error"], "Odoo said no");
+    assert_eq!(rows[0]["payload"], json!({"ids": [1]}));
+    // The status names the failure under its flow.
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.sync",
+        "status",
+        json!([]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["result"]["flows"]["products"]["failed_jobs"], 1, "{r}");
+    assert_eq!(
+        r["result"]["flows"]["products"]["last_error"]["error"],
+        "Odoo said no"
+    );
+    // Jobs are the hub's own: no writes.
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.job",
+        "unlink",
+        json!([[id]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.AccessError",
+        "{r}"
+    );
+    // retry() puts it back in the queue.
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.job",
+        "retry",
+        json!([[id]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["result"], json!([id]), "{r}");
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.job",
+        "read",
+        json!([[id], ["state", "attempts"]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["result"][0]["state"], "queued", "{r}");
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.job",
+        "retry",
+        json!([[987654]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.MissingError",
+        "{r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json2_errors_have_odoo_19_shapes() {
+    let app = spawn_app().await;
+    let post = |path: &str, body: Value| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(SANDBOX_FACADE_KEY)
+            .json(&body)
+            .send()
+    };
+    let r = post("/json/2/adlerdo.nothing/search", json!({"domain": []}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["message"],
+        "the model 'adlerdo.nothing' does not exist"
+    );
+    let r = post("/json/2/adlerdo.product/frobnicate", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = post(
+        "/json/2/adlerdo.product/search",
+        json!({"ids": [1], "domain": []}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = post(
+        "/json/2/adlerdo.product/search",
+        json!({"bogus": 1, "domain": []}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = post(
+        "/json/2/adlerdo.listing/create",
+        json!({"vals_list": [{"sku": "x"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422, "a validation error");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["name"],
+        "odoo.exceptions.ValidationError"
+    );
+    let r = post(
+        "/json/2/adlerdo.marketplace/create",
+        json!({"vals_list": [{"kind": "amazon", "name": "EU"}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.json::<Value>().await.unwrap()[0].is_i64(),
+        "create answers a list on JSON-2"
+    );
+    let r = app
+        .client
+        .post(app.url("/json/2/adlerdo.sync/status"))
+        .bearer_auth(SANDBOX_FACADE_KEY)
+        .header("X-Odoo-Database", "other")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -36,7 +36,9 @@ use super::values::{
     num_arg, py_str, py_truthy, py_type,
 };
 use crate::facade::model::{FieldDef, FieldType, ModelDef, Registry};
-use crate::rpc::domain::{Domain, DomainError, Leaf, LeafRepr, Operator, OrderBy};
+use crate::rpc::domain::{
+    Domain, DomainError, Leaf, LeafRepr, Operator, OrderBy, RelItems, rel_items,
+};
 
 /// The SQLite function that folds text for `ilike` with non-ASCII patterns.
 pub(super) const CASEFOLD: &str = "adlerdo_casefold";
@@ -170,10 +172,10 @@ impl At<'_> {
         )
     }
 
-    fn bad_value(&self, message: String, type_error: bool) -> SqlError {
+    fn bad_value(&self, message: impl Into<String>, type_error: bool) -> SqlError {
         SqlError::Domain(DomainError::InvalidValue {
             leaf: self.repr(),
-            message,
+            message: message.into(),
             type_error,
         })
     }
@@ -549,7 +551,7 @@ impl Sql {
             _ => (op, value),
         };
         if value.is_object() {
-            return Err(at.bad_value("can't adapt type 'dict'".into(), false));
+            return Err(at.bad_value("can't adapt type 'dict'", false));
         }
         if matches!(kind, Kind::M2o(_) | Kind::X2m(..)) {
             return self.relational(model, target, kind, alias, op, value, at);
@@ -572,7 +574,7 @@ impl Sql {
                     return Ok(());
                 }
                 if value.is_array() {
-                    return Err(at.bad_value("can't compare a field with a list".into(), true));
+                    return Err(at.bad_value("can't compare a field with a list", true));
                 }
                 self.compare(target, kind, &expr, cmp, value, at)
             }
@@ -924,29 +926,11 @@ impl Sql {
     ) -> R {
         match op {
             Operator::Eq | Operator::In => {
-                let items: &[Value] = match value {
-                    Value::Array(a) => a,
-                    v => std::slice::from_ref(v),
-                };
-                let mut ids = Vec::new();
-                let mut names = Vec::new();
-                let mut unset = false;
-                for item in items {
-                    match item {
-                        Value::Null | Value::Bool(false) => unset = true,
-                        Value::Bool(true) => ids.push(1),
-                        Value::Number(n) => {
-                            ids.push(n.as_i64().unwrap_or(n.as_f64().unwrap_or(0.0) as i64))
-                        }
-                        Value::String(_) => names.push(item.clone()),
-                        other => {
-                            return Err(at.bad_value(
-                                format!("can't adapt type '{}'", py_type(other)),
-                                false,
-                            ));
-                        }
-                    }
-                }
+                let RelItems {
+                    ids,
+                    mut names,
+                    unset,
+                } = rel_items(value).map_err(|m| at.bad_value(m, false))?;
                 let mut conds = Vec::with_capacity(2);
                 if !ids.is_empty() {
                     conds.push(CoCond::Ids(ids));
@@ -986,10 +970,7 @@ impl Sql {
                         false,
                     )
                 }
-                _ => Err(at.bad_value(
-                    "can't compare a relational field with this value".into(),
-                    true,
-                )),
+                _ => Err(at.bad_value("can't compare a relational field with this value", true)),
             },
             Operator::Like | Operator::ILike | Operator::EqLike | Operator::EqILike => {
                 let pattern = like_arg(value).map_err(|m| at.bad_value(m, true))?;

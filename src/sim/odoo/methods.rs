@@ -8,38 +8,16 @@ use super::model::ModelDef;
 use super::search::{SearchQuery, search_ids};
 use super::store::{Store, Vals};
 use crate::rpc::error::{ExceptionKind, OdooException};
-use crate::rpc::pysig::{Bound, Signature};
+use crate::rpc::pysig::Bound;
 
 type Result<T> = std::result::Result<T, OdooException>;
 
 pub use crate::rpc::http::{Json2Refusal, Outcome};
 
-use crate::rpc::methods::{
-    self as shared, CHECK_ACCESS_RIGHTS, CREATE, EXISTS, FIELDS_GET, Kind, Method, NAME_SEARCH,
-    READ, READ_FORMAT, SEARCH, SEARCH_COUNT, SEARCH_READ, UNLINK, WRITE, sig,
-};
+use crate::rpc::methods::{self as shared, Kind, Method, READ_FORMAT, int_arg, only, sig};
 
-const fn only(name: &'static str, kind: Kind, sig: Signature, model: &'static str) -> Method {
-    Method {
-        name,
-        kind,
-        sig,
-        only: Some(model),
-    }
-}
-
+/// The emulator's own public methods (besides `rpc::methods::COMMON_METHODS`).
 const METHODS: &[Method] = &[
-    SEARCH,
-    SEARCH_READ,
-    SEARCH_COUNT,
-    READ,
-    CREATE,
-    WRITE,
-    UNLINK,
-    FIELDS_GET,
-    NAME_SEARCH,
-    EXISTS,
-    CHECK_ACCESS_RIGHTS,
     Method {
         name: "action_archive",
         kind: Kind::Record,
@@ -52,12 +30,6 @@ const METHODS: &[Method] = &[
         sig: sig("BaseModel.action_unarchive", &[]),
         only: None,
     },
-    only(
-        "context_get",
-        Kind::Model,
-        sig("ResUsers.context_get", &[]),
-        "res.users",
-    ),
     only(
         "action_confirm",
         Kind::Record,
@@ -86,19 +58,6 @@ fn list_of_strings(v: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn int_arg(v: Option<&Value>) -> Option<i64> {
-    v.and_then(|v| match v {
-        Value::Number(n) => n.as_i64(),
-        _ => None,
-    })
-}
-
-fn order_arg(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 /// Runs `model.method(*args, **kwargs)` as `execute_kw` does, in the current transaction.
@@ -154,29 +113,11 @@ pub fn call_json2(
 }
 
 fn known_private(method: &str) -> bool {
-    matches!(
-        method,
-        "_update_available_quantity"
-            | "_compute_display_name"
-            | "_read_format"
-            | "_search"
-            | "_create"
-            | "_write"
-    )
+    shared::base_private(method) || method == "_update_available_quantity"
 }
 
 fn search_query(bound: &Bound, domain_key: &str) -> SearchQuery {
-    SearchQuery {
-        domain: bound
-            .get_some(domain_key)
-            .cloned()
-            .unwrap_or_else(|| json!([])),
-        offset: int_arg(bound.get("offset")).unwrap_or(0).max(0) as usize,
-        limit: int_arg(bound.get("limit"))
-            .filter(|l| *l > 0)
-            .map(|l| l as usize),
-        order: order_arg(bound.get("order")),
-    }
+    shared::search_args(bound, domain_key)
 }
 
 fn run(
@@ -208,20 +149,12 @@ fn run(
             let extra = READ_FORMAT.bind(&[json!([])], &bound.extra)?;
             let ids = search_ids(store, model, &search_query(bound, "domain"), ctx)?;
             let fields = list_of_strings(bound.get("fields"));
-            let classic = extra
-                .get("load")
-                .is_none_or(|l| l.as_str() == Some("_classic_read"));
+            let classic = shared::classic_load(extra.get("load"));
             json!(store.read_ids(model, &ids, &fields, classic, ctx)?)
         }
         "read" => {
-            // A string is iterated as Python would: one field per character.
-            let fields = match bound.get("fields") {
-                Some(Value::String(text)) => text.chars().map(String::from).collect(),
-                other => list_of_strings(other),
-            };
-            let classic = bound
-                .get("load")
-                .is_none_or(|l| l.as_str() == Some("_classic_read"));
+            let fields = shared::field_names(bound.get("fields"));
+            let classic = shared::classic_load(bound.get("load"));
             json!(store.read_ids(model, ids, &fields, classic, ctx)?)
         }
         "create" => {
@@ -352,7 +285,7 @@ fn run(
             )?;
             return Ok(None);
         }
-        "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": store.uid}),
+        "context_get" => shared::user_context(store.uid, super::TZ),
         "action_confirm" => {
             store.ensure_exist(model, ids)?;
             store.confirm_orders(ids)?;

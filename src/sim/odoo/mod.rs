@@ -27,6 +27,9 @@ pub const SANDBOX_API_KEY: &str = "5a6e64626f785f6b65795f666f725f61646c6572";
 /// The emulated database's name, as in the recordings.
 pub const SANDBOX_DB: &str = "odoo";
 
+/// The time zone of the emulated users (their `context_get`, `session_info`, and the seed).
+pub const TZ: &str = "Europe/Brussels";
+
 /// A seeded emulated Odoo of one version, not yet serving.
 pub struct OdooSim {
     shared: http::Shared,

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::model::{FieldDef, FieldType, ModelDef, Source};
 use super::store::{Store, Vals, parse_datetime};
 use crate::rpc::error::OdooException;
+use crate::rpc::methods as shared;
 
 type Result<T> = std::result::Result<T, OdooException>;
 
@@ -991,10 +992,7 @@ impl Store {
     ) -> Value {
         let mut out = serde_json::Map::new();
         for f in &model.fields {
-            if let Some(only) = allfields
-                && !only.is_empty()
-                && !only.iter().any(|n| n == f.name)
-            {
+            if !shared::field_wanted(allfields, f.name) {
                 continue;
             }
             let mut desc = serde_json::Map::new();
@@ -1006,22 +1004,10 @@ impl Store {
             desc.insert("readonly".into(), json!(f.readonly));
             desc.insert("store".into(), json!(f.store()));
             if let FieldType::Selection(options) = &f.ty {
-                desc.insert(
-                    "selection".into(),
-                    json!(
-                        options
-                            .iter()
-                            .map(|(k, v)| json!([k, v]))
-                            .collect::<Vec<_>>()
-                    ),
-                );
+                desc.insert("selection".into(), shared::selection_json(options));
             }
             desc.insert("string".into(), json!(label(f.name)));
-            if let Some(attrs) = attributes
-                && !attrs.is_empty()
-            {
-                desc.retain(|k, _| attrs.iter().any(|a| a == k));
-            }
+            shared::keep_attributes(&mut desc, attributes);
             out.insert(f.name.into(), Value::Object(desc));
         }
         Value::Object(out)

@@ -12,13 +12,7 @@ use crate::rpc::domain::{self, DomainError, ErrorKind, FieldKind, Matcher, Recor
 use crate::rpc::error::{ExceptionKind, OdooException};
 
 /// A search's arguments.
-#[derive(Clone, Debug)]
-pub struct SearchQuery {
-    pub domain: Value,
-    pub offset: usize,
-    pub limit: Option<usize>,
-    pub order: Option<String>,
-}
+pub use crate::rpc::methods::SearchArgs as SearchQuery;
 
 impl Schema for Store {
     fn field_kind(&self, model: &str, field: &str) -> Option<FieldKind<'_>> {

@@ -153,7 +153,7 @@ pub fn seed(store: &mut Store) -> Seeded {
     let mut admin = partner("Mitchell Admin");
     admin.extend(vals([
         ("email", json!("admin@yourcompany.example.com")),
-        ("tz", json!("Europe/Brussels")),
+        ("tz", json!(super::TZ)),
         ("lang", json!("en_US")),
         ("country_id", json!(233)),
     ]));

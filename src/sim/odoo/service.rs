@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::methods::{Outcome, call_kw};
 use super::store::Store;
 use crate::rpc::error::{ExceptionKind, OdooException};
-use crate::rpc::service::{ServiceCall, bind, uid_arg};
+use crate::rpc::service::{ServerFacts, ServiceCall, bind, uid_arg};
 
 type Result<T> = std::result::Result<T, OdooException>;
 
@@ -98,7 +98,6 @@ impl Server {
     /// `dispatch_rpc(service, method, args)`.
     pub fn dispatch(&mut self, service: &str, method: &str, args: &[Value]) -> Result<Outcome> {
         Ok(Some(match bind(service, method, args.to_vec())? {
-            ServiceCall::Version => self.version_info(),
             ServiceCall::Login {
                 db,
                 login,
@@ -108,19 +107,6 @@ impl Server {
                 self.authenticate(&login, &password)
                     .map_or(json!(false), |u| json!(u))
             }
-            ServiceCall::About { extended } => {
-                let text = "See http://openerp.com";
-                if extended {
-                    json!([text, format!("{}.0", self.version)])
-                } else {
-                    json!(text)
-                }
-            }
-            ServiceCall::SetLoglevel => json!(true),
-            ServiceCall::DbList => json!([self.db_name]),
-            ServiceCall::ServerVersion => json!(format!("{}.0", self.version)),
-            ServiceCall::DbExist { name } => json!(name.as_str() == Some(self.db_name.as_str())),
-            ServiceCall::ListLang => json!([["en_US", "English (US)"]]),
             ServiceCall::Execute {
                 db,
                 uid,
@@ -131,6 +117,14 @@ impl Server {
                 kwargs,
             } => {
                 return self.execute(&db, &uid, &password, &model, &method, &args, &kwargs);
+            }
+            other => {
+                return Ok(other.describe(ServerFacts {
+                    version_info: self.version_info(),
+                    about: "See http://openerp.com",
+                    server_version: &format!("{}.0", self.version),
+                    database: &self.db_name,
+                }));
             }
         }))
     }
@@ -196,7 +190,7 @@ impl Server {
             "is_admin": true,
             "is_public": false,
             "is_internal_user": true,
-            "user_context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid},
+            "user_context": crate::rpc::methods::user_context(uid, super::TZ),
             "db": self.db_name,
             "server_version": format!("{v}.0"),
             "server_version_info": [v, 0, 0, "final", 0, ""],
@@ -233,15 +227,7 @@ impl Server {
             .find(|u| u.login == login && !password.is_empty() && u.password == password)
             .map(|u| u.uid)
             .ok_or_else(OdooException::access_denied)?;
-        let sid: String = {
-            use rand::Rng;
-            const CHARS: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-            let mut rng = rand::rng();
-            (0..84)
-                .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-                .collect()
-        };
+        let sid = crate::rpc::http::new_session_id();
         self.sessions.insert(sid.clone(), uid);
         Ok((sid, uid))
     }

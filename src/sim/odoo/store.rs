@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::model::{FieldDef, FieldType, ModelDef, Registry, Source};
+use crate::rpc::datetime;
 use crate::rpc::error::OdooException;
 
 pub type Vals = Map<String, Value>;
@@ -74,20 +75,13 @@ fn wall_us() -> i64 {
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of a microsecond timestamp, truncated to seconds as Odoo shows it.
 pub fn format_datetime(us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| datetime::format_utc(&t))
         .unwrap_or_default()
 }
 
 /// Parses Odoo's server formats: `YYYY-MM-DD HH:MM:SS` or a bare date (midnight).
 pub fn parse_datetime(text: &str) -> Option<i64> {
-    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    Some(naive.and_utc().timestamp_micros())
+    datetime::parse_server(text).map(|t| t.and_utc().timestamp_micros())
 }
 
 impl Store {
