@@ -522,41 +522,41 @@ pub fn parse_odoo_datetime(text: &str) -> Option<i64> {
 }
 
 /// A stored value in Odoo's read format.
-fn wire_value(field: &FieldDef, stored: &Raw) -> Value {
+fn wire_value(field: &FieldDef, stored: Raw) -> Value {
     match field.ty {
         FieldType::Char | FieldType::Text | FieldType::Selection(_) | FieldType::DatetimeText => {
             match stored {
-                Raw::Text(s) if !s.is_empty() || field.ty == FieldType::Text => json!(s),
-                Raw::Text(_) | Raw::Null => json!(false),
-                Raw::Int(i) => json!(i.to_string()),
-                Raw::Float(f) => json!(f.to_string()),
-                Raw::Ref(_, name) => json!(name),
+                Raw::Text(s) if !s.is_empty() || field.ty == FieldType::Text => Value::String(s),
+                Raw::Text(_) | Raw::Null => Value::Bool(false),
+                Raw::Int(i) => Value::String(i.to_string()),
+                Raw::Float(f) => Value::String(f.to_string()),
+                Raw::Ref(_, name) => Value::String(name),
             }
         }
         FieldType::Integer => json!(match stored {
-            Raw::Int(i) => *i,
-            Raw::Float(f) => *f as i64,
+            Raw::Int(i) => i,
+            Raw::Float(f) => f as i64,
             _ => 0,
         }),
         FieldType::Float | FieldType::Monetary => json!(match stored {
-            Raw::Float(f) => *f,
-            Raw::Int(i) => *i as f64,
+            Raw::Float(f) => f,
+            Raw::Int(i) => i as f64,
             _ => 0.0,
         }),
         FieldType::Boolean => json!(match stored {
             Raw::Null => false,
-            Raw::Int(i) => *i != 0,
-            Raw::Float(f) => *f != 0.0,
+            Raw::Int(i) => i != 0,
+            Raw::Float(f) => f != 0.0,
             // A flag over a text column (`has_credentials`): set when there is text.
             Raw::Text(s) => !s.is_empty(),
             Raw::Ref(..) => true,
         }),
         FieldType::Datetime => match stored {
-            Raw::Int(ms) => format_ms(*ms).map_or(json!(false), |s| json!(s)),
+            Raw::Int(ms) => format_ms(ms).map_or(Value::Bool(false), Value::String),
             _ => json!(false),
         },
         FieldType::Json => match stored {
-            Raw::Text(s) => serde_json::from_str(s).unwrap_or(json!(false)),
+            Raw::Text(s) => serde_json::from_str(&s).unwrap_or(json!(false)),
             Raw::Int(i) => json!(i),
             Raw::Float(f) => json!(f),
             _ => json!(false),
@@ -592,10 +592,13 @@ fn format_rows(
         .map(|row| {
             let mut o = Map::with_capacity(fields.all.len() + 2);
             o.insert("id".into(), json!(row.id));
+            let mut values = row.values.into_iter();
             for (i, f) in fields.all.iter().enumerate() {
-                let raw = row.values.get(i).unwrap_or(&Raw::Null);
+                let raw = values.next().unwrap_or(Raw::Null);
                 let v = match (f.ty, raw) {
-                    (FieldType::Many2one(_), Raw::Ref(id, name)) if classic => json!([id, name]),
+                    (FieldType::Many2one(_), Raw::Ref(id, name)) if classic => {
+                        Value::Array(vec![json!(id), Value::String(name)])
+                    }
                     (FieldType::Many2one(_), Raw::Ref(id, _) | Raw::Int(id)) => json!(id),
                     (FieldType::Many2one(_), _) => json!(false),
                     (FieldType::One2many { .. }, _) => json!(
@@ -607,14 +610,14 @@ fn format_rows(
                             .unwrap_or_default()
                     ),
                     _ if f.write_only => json!(false),
-                    _ => wire_value(f, raw),
+                    (_, raw) => wire_value(f, raw),
                 };
                 o.insert(f.name.into(), v);
             }
             if fields.display_name {
                 o.insert(
                     "display_name".into(),
-                    row.display_name.map_or(json!(false), |n| json!(n)),
+                    row.display_name.map_or(Value::Bool(false), Value::String),
                 );
             }
             Value::Object(o)
