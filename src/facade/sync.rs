@@ -112,11 +112,9 @@ pub async fn create(facade: &Facade, model: &'static ModelDef, vals_list: Value)
         // Checked first, all of them: nothing is created when one is wrong.
         let changes: Vec<Map<String, Value>> =
             list.iter().map(product_changes).collect::<Result<_>>()?;
-        if let Some(vals) = changes.iter().find(|c| !c.contains_key("name")) {
-            let _ = vals;
-            let name = model::PRODUCT
-                .field("name")
-                .unwrap_or(&model::PRODUCT.fields[0]);
+        if changes.iter().any(|c| !c.contains_key("name"))
+            && let Some(name) = model::PRODUCT.field("name")
+        {
             return Err(mandatory_error(model, name));
         }
         for vals in changes {

@@ -695,3 +695,121 @@ async fn json2_errors_have_odoo_19_shapes() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_made_or_edited_through_the_facade_reach_odoo() {
+    let app = app_with_products().await;
+    let uid = sandbox_uid(&app).await;
+    let key = SANDBOX_FACADE_KEY;
+    let r = execute_kw(&app, uid, key, "adlerdo.product", "create", json!([{"name": "Facade Lamp", "default_code": "LAMP-F1", "list_price": 42.5, "standard_price": 20}]), json!({})).await;
+    let id = r["result"].as_i64().unwrap_or_else(|| panic!("{r}"));
+    // Missing name, fields the hub does not change, unlink: refused with Odoo's shapes.
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "create",
+        json!([{"default_code": "X"}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.ValidationError",
+        "{r}"
+    );
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "write",
+        json!([[id], {"is_storable": false}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.ValidationError",
+        "{r}"
+    );
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "write",
+        json!([[id], {"list_price": -3}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.ValidationError",
+        "{r}"
+    );
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "unlink",
+        json!([[id]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.UserError",
+        "{r}"
+    );
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "write",
+        json!([[999_999], {"name": "x"}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["data"]["name"], "odoo.exceptions.MissingError",
+        "{r}"
+    );
+    // The push job creates it in Odoo; the hub row gets its Odoo id.
+    app.wait_for_jobs(Duration::from_secs(30)).await;
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "read",
+        json!([[id], ["odoo_id", "pending", "default_code"]]),
+        json!({}),
+    )
+    .await;
+    let row = &r["result"][0];
+    let odoo_id = row["odoo_id"].as_i64().unwrap();
+    assert!(odoo_id > 0, "{r}");
+    assert_eq!(row["pending"], false);
+    assert_eq!(row["default_code"], "LAMP-F1");
+    // An edit goes the same way.
+    let r = execute_kw(
+        &app,
+        uid,
+        key,
+        "adlerdo.product",
+        "write",
+        json!([[id], {"list_price": 45.0, "name": "Facade Lamp II"}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["result"], true, "{r}");
+    app.wait_for_jobs(Duration::from_secs(30)).await;
+    let in_odoo = app
+        .state
+        .odoo_sim
+        .as_ref()
+        .unwrap()
+        .with(|s| s.store.display_name("product.product", odoo_id))
+        .unwrap();
+    assert!(in_odoo.contains("Facade Lamp II"), "{in_odoo}");
+}
