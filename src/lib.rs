@@ -18,6 +18,7 @@ pub mod odoo;
 pub mod routes;
 pub mod rpc;
 pub mod sim;
+pub mod spec;
 pub mod startup;
 pub mod state;
 pub mod sync;

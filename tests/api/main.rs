@@ -23,3 +23,4 @@ mod python_clients;
 mod queue;
 mod runner;
 mod scheduler;
+mod spec;
