@@ -15,6 +15,7 @@ pub mod facade;
 pub mod jobs;
 pub mod metrics;
 pub mod odoo;
+pub mod ratelimit;
 pub mod routes;
 pub mod rpc;
 pub mod sim;
