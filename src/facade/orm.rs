@@ -61,8 +61,89 @@ const METHODS: &[Method] = &[
 /// The user pseudo-model that Odoo clients ask for their context on login.
 const USERS: &str = "res.users";
 
+/// The model catalog pseudo-model: clients ask it whether a model exists (OdooRPC's
+/// `'adlerdo.product' in odoo.env`).
+const IR_MODEL: &str = "ir.model";
+
 pub fn has_model(model: &str) -> bool {
-    model == USERS || Registry.model(model).is_some()
+    model == USERS || model == IR_MODEL || Registry.model(model).is_some()
+}
+
+/// `ir.model` over the hub's models: one record per model (`id`, `model`, `name`), searched with
+/// the shared domain engine.
+struct ModelCatalog;
+
+impl crate::rpc::domain::Schema for ModelCatalog {
+    fn field_kind(&self, model: &str, field: &str) -> Option<crate::rpc::domain::FieldKind<'_>> {
+        if model != IR_MODEL {
+            return None;
+        }
+        match field {
+            "id" => Some(crate::rpc::domain::FieldKind::Integer),
+            "model" | "name" | "display_name" => Some(crate::rpc::domain::FieldKind::Char),
+            _ => None,
+        }
+    }
+}
+
+impl crate::rpc::domain::Records for ModelCatalog {
+    fn ids(&self, _model: &str) -> Vec<i64> {
+        (1..=super::model::MODELS.len() as i64).collect()
+    }
+
+    fn value(&self, _model: &str, id: i64, field: &str) -> Option<std::borrow::Cow<'_, Value>> {
+        let m = super::model::MODELS.get(usize::try_from(id - 1).ok()?)?;
+        Some(std::borrow::Cow::Owned(match field {
+            "id" => json!(id),
+            "model" => json!(m.name),
+            "name" | "display_name" => json!(m.description),
+            _ => return None,
+        }))
+    }
+
+    fn display_name(&self, _model: &str, id: i64) -> Option<std::borrow::Cow<'_, str>> {
+        let m = super::model::MODELS.get(usize::try_from(id - 1).ok()?)?;
+        Some(std::borrow::Cow::Borrowed(m.description))
+    }
+}
+
+/// `search`, `search_count`, `search_read` and `read` on `ir.model`.
+fn model_catalog(method: &str, args: &crate::rpc::pysig::Bound, ids: &[i64]) -> Result<Value> {
+    use crate::rpc::domain::Records as _;
+    let data = ModelCatalog;
+    let found: Vec<i64> = if method == "read" {
+        ids.iter()
+            .copied()
+            .filter(|id| data.ids(IR_MODEL).contains(id))
+            .collect()
+    } else {
+        let a = shared::search_args(args, "domain");
+        let domain = domain::parse(&a.domain).map_err(|e| domain_exception(&e))?;
+        let matcher =
+            domain::Matcher::compile(&domain, IR_MODEL, &data).map_err(|e| domain_exception(&e))?;
+        let all = matcher.search(&data);
+        let end = a.limit.map_or(all.len(), |l| (a.offset + l).min(all.len()));
+        all.get(a.offset.min(end)..end).unwrap_or_default().to_vec()
+    };
+    Ok(match method {
+        "search" => json!(found),
+        "search_count" => json!(found.len()),
+        "search_read" | "read" => json!(
+            found
+                .iter()
+                .filter_map(|&id| {
+                    let m = super::model::MODELS.get(usize::try_from(id - 1).ok()?)?;
+                    Some(json!({"id": id, "model": m.name, "name": m.description, "display_name": m.description}))
+                })
+                .collect::<Vec<_>>()
+        ),
+        other => {
+            return Err(OdooException::new(
+                ExceptionKind::AttributeError,
+                shared::unknown_method_message(super::ODOO_SERIES, IR_MODEL, other),
+            ));
+        }
+    })
 }
 
 /// The context of a facade user.
@@ -149,6 +230,9 @@ async fn run(facade: &Facade, uid: i64, model_name: &str, call: BoundCall<'_>) -
                 shared::unknown_method_message(super::ODOO_SERIES, USERS, call.method.name),
             ))
         };
+    }
+    if model_name == IR_MODEL {
+        return model_catalog(call.method.name, &call.args, &call.ids).map(Some);
     }
     let model = Registry
         .model(model_name)

@@ -145,6 +145,7 @@ check(odoo.version.startswith("18.0"), "odoorpc reads the version")
 check(db in odoo.db.list(), "odoorpc db.list")
 odoo.login(db, login, key)
 check(odoo.env.uid == uid, "odoorpc logs in")
+check("adlerdo.product" in odoo.env and "adlerdo.nothing" not in odoo.env, "odoorpc: 'model' in env (ir.model)")
 Product = odoo.env["adlerdo.product"]
 rows = Product.search_read([["active", "=", True]], ["name", "list_price"], limit=3)
 check(len(rows) == 3 and "list_price" in rows[0], "odoorpc search_read")
