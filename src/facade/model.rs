@@ -213,6 +213,14 @@ const JOB_STATES: &[(&str, &str)] = &[
     ("dead", "Failed"),
 ];
 
+/// Every table's creation and last change times (set by the hub).
+const CREATE_DATE: FieldDef = FieldDef::new("create_date", "Created on", T::Datetime)
+    .column("created_at")
+    .readonly();
+const WRITE_DATE: FieldDef = FieldDef::new("write_date", "Last Updated on", T::Datetime)
+    .column("updated_at")
+    .readonly();
+
 pub static PRODUCT: ModelDef = ModelDef {
     name: "adlerdo.product",
     description: "Hub product",
@@ -239,12 +247,8 @@ pub static PRODUCT: ModelDef = ModelDef {
         FieldDef::new("pending", "Changes waiting for Odoo", T::Json).readonly(),
         FieldDef::new("push_error", "Last push error", T::Text).readonly(),
         FieldDef::one2many("listing_ids", "Listings", "adlerdo.listing", "product_id"),
-        FieldDef::new("create_date", "Created on", T::Datetime)
-            .column("created_at")
-            .readonly(),
-        FieldDef::new("write_date", "Last Updated on", T::Datetime)
-            .column("updated_at")
-            .readonly(),
+        CREATE_DATE,
+        WRITE_DATE,
     ],
 };
 
@@ -273,12 +277,8 @@ pub static MARKETPLACE: ModelDef = ModelDef {
             "adlerdo.listing",
             "marketplace_id",
         ),
-        FieldDef::new("create_date", "Created on", T::Datetime)
-            .column("created_at")
-            .readonly(),
-        FieldDef::new("write_date", "Last Updated on", T::Datetime)
-            .column("updated_at")
-            .readonly(),
+        CREATE_DATE,
+        WRITE_DATE,
     ],
 };
 
@@ -305,12 +305,8 @@ pub static LISTING: ModelDef = ModelDef {
         FieldDef::new("last_price", "Last price sent", T::Float).readonly(),
         FieldDef::new("last_pushed_at", "Last pushed on", T::Datetime).readonly(),
         FieldDef::new("last_error", "Last error", T::Text).readonly(),
-        FieldDef::new("create_date", "Created on", T::Datetime)
-            .column("created_at")
-            .readonly(),
-        FieldDef::new("write_date", "Last Updated on", T::Datetime)
-            .column("updated_at")
-            .readonly(),
+        CREATE_DATE,
+        WRITE_DATE,
     ],
 };
 
@@ -344,8 +340,8 @@ pub static ORDER: ModelDef = ModelDef {
         FieldDef::new("failure_reason", "Reason", T::Text),
         FieldDef::new("ordered_at", "Order date", T::Datetime),
         FieldDef::one2many("line_ids", "Lines", "adlerdo.order.line", "order_id"),
-        FieldDef::new("create_date", "Created on", T::Datetime).column("created_at"),
-        FieldDef::new("write_date", "Last Updated on", T::Datetime).column("updated_at"),
+        CREATE_DATE,
+        WRITE_DATE,
     ],
 };
 
@@ -385,8 +381,8 @@ pub static JOB: ModelDef = ModelDef {
         FieldDef::new("max_attempts", "Maximum attempts", T::Integer),
         FieldDef::new("run_after", "Not before", T::Datetime),
         FieldDef::new("last_error", "Last error", T::Text),
-        FieldDef::new("create_date", "Created on", T::Datetime).column("created_at"),
-        FieldDef::new("write_date", "Last Updated on", T::Datetime).column("updated_at"),
+        CREATE_DATE,
+        WRITE_DATE,
         FieldDef::new("finished_at", "Finished on", T::Datetime),
     ],
 };

@@ -151,10 +151,6 @@ pub fn user_context(uid: i64) -> Value {
     shared::user_context(uid, "UTC")
 }
 
-fn no_model(model: &str) -> OdooException {
-    OdooException::user(format!("Object {model} doesn't exist"))
-}
-
 /// `model.method(*args, **kwargs)` as `execute_kw`/`call_kw` runs it, as `uid`.
 pub async fn call_kw(
     facade: &Facade,
@@ -165,7 +161,7 @@ pub async fn call_kw(
     kwargs: &Map<String, Value>,
 ) -> Result<Outcome> {
     if !has_model(model) {
-        return Err(no_model(model));
+        return Err(OdooException::no_model(model));
     }
     let key = facade
         .reads
@@ -236,7 +232,7 @@ async fn run(facade: &Facade, uid: i64, model_name: &str, call: BoundCall<'_>) -
     }
     let model = Registry
         .model(model_name)
-        .ok_or_else(|| no_model(model_name))?;
+        .ok_or_else(|| OdooException::no_model(model_name))?;
     let BoundCall {
         method,
         ids,

@@ -570,9 +570,16 @@ fn status_of(
             })
             .sum()
     };
-    let products_kinds = [SyncProducts::KIND, SyncProductIds::KIND];
-    let stock_kinds = [SyncStockIds::KIND];
-    let push_kinds = [PushProducts::KIND];
+    // A flow's figures with its jobs': waiting, dead, the last dead one's error.
+    let with_jobs = |kinds: &[&str], figures: Value| {
+        let mut out = figures;
+        if let Some(o) = out.as_object_mut() {
+            o.insert("queued".into(), json!(queued_of(kinds, "queued")));
+            o.insert("failed_jobs".into(), json!(queued_of(kinds, "dead")));
+            o.insert("last_error".into(), last_error(kinds));
+        }
+        out
+    };
     let stock_rows: i64 = crate::db::schema::stock_levels::table
         .count()
         .get_result(c)?;
@@ -674,34 +681,25 @@ fn status_of(
             "time": at(Some(now)),
         },
         "flows": {
-            "products": {
+            "products": with_jobs(&[SyncProducts::KIND, SyncProductIds::KIND], json!({
                 "products": total,
                 "active": active,
                 "last_sync": at(last_synced),
                 "lag_seconds": lag(last_synced),
-                "queued": queued_of(&products_kinds, "queued"),
-                "failed_jobs": queued_of(&products_kinds, "dead"),
-                "last_error": last_error(&products_kinds),
-            },
-            "stock": {
+            })),
+            "stock": with_jobs(&[SyncStockIds::KIND], json!({
                 "products_with_stock": stock_rows,
                 "last_read": at(stock_last),
                 "lag_seconds": lag(stock_last),
-                "queued": queued_of(&stock_kinds, "queued"),
-                "failed_jobs": queued_of(&stock_kinds, "dead"),
-                "last_error": last_error(&stock_kinds),
-            },
+            })),
             "orders": {
                 "by_state": orders_by_state,
             },
-            "push": {
+            "push": with_jobs(&[PushProducts::KIND], json!({
                 "waiting": pending,
                 "errors": push_errors,
                 "conflicts": conflicts,
-                "queued": queued_of(&push_kinds, "queued"),
-                "failed_jobs": queued_of(&push_kinds, "dead"),
-                "last_error": last_error(&push_kinds),
-            },
+            })),
         },
         "marketplaces": per_account,
         "queue": {"totals": queue_totals, "by_kind": queue},

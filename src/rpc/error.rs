@@ -112,6 +112,11 @@ impl OdooException {
         )
     }
 
+    /// What `execute_kw` raises for a model the server does not have.
+    pub fn no_model(model: &str) -> Self {
+        Self::user(format!("Object {model} doesn't exist"))
+    }
+
     pub fn user(message: impl Into<String>) -> Self {
         Self::new(ExceptionKind::UserError, message)
     }

@@ -350,43 +350,31 @@ impl Sql {
                 self.push(" = ");
                 self.param(Param::Int(*one));
             }
-            _ if self.pg => {
-                self.push(" IN (SELECT unnest(");
-                self.param(Param::Ints(ids.to_vec()));
-                self.push("))");
-            }
-            _ => {
-                self.push(" IN (SELECT value FROM json_each(");
-                self.param(Param::Text(Value::from(ids).to_string()));
-                self.push("))");
-            }
+            _ => self.in_list(ids.to_vec(), Param::Ints),
         }
+    }
+
+    /// ` IN (<the list>)`: a PostgreSQL array `unnest`ed, or a JSON array through SQLite's
+    /// `json_each`; one statement text whatever the list's length.
+    fn in_list<T: Into<Value>>(&mut self, values: Vec<T>, array: fn(Vec<T>) -> Param) {
+        if self.pg {
+            self.push(" IN (SELECT unnest(");
+            self.param(array(values));
+        } else {
+            self.push(" IN (SELECT value FROM json_each(");
+            self.param(Param::Text(Value::from(values).to_string()));
+        }
+        self.push("))");
     }
 
     fn in_floats(&mut self, expr: &str, values: Vec<f64>) {
         self.push(expr);
-        if self.pg {
-            self.push(" IN (SELECT unnest(");
-            self.param(Param::Floats(values));
-            self.push("))");
-        } else {
-            self.push(" IN (SELECT value FROM json_each(");
-            self.param(Param::Text(Value::from(values).to_string()));
-            self.push("))");
-        }
+        self.in_list(values, Param::Floats);
     }
 
     fn in_texts(&mut self, expr: &str, values: Vec<String>) {
         self.push(expr);
-        if self.pg {
-            self.push(" IN (SELECT unnest(");
-            self.param(Param::Texts(values));
-            self.push("))");
-        } else {
-            self.push(" IN (SELECT value FROM json_each(");
-            self.param(Param::Text(Value::from(values).to_string()));
-            self.push("))");
-        }
+        self.in_list(values, Param::Texts);
     }
 
     /// The domain as a boolean expression on the rows of `model` aliased `alias`.

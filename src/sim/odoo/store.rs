@@ -188,7 +188,7 @@ impl Store {
         self.reg
             .model(name)
             .cloned()
-            .ok_or_else(|| OdooException::user(format!("Object {name} doesn't exist")))
+            .ok_or_else(|| OdooException::no_model(name))
     }
 
     pub fn exists(&self, model: &str, id: i64) -> bool {
