@@ -176,6 +176,9 @@ impl Application {
             shutdown,
             ..
         } = self;
+        // Listening for signals before the first request is served: a SIGTERM that arrives as soon
+        // as the hub answers must stop it cleanly, not kill it.
+        let signals = Signals::listen();
         let settings = Arc::clone(&state.settings);
         let data = web::Data::new(state.clone());
         let limit = settings.server.body_limit_bytes;
@@ -220,7 +223,7 @@ impl Application {
         let scheduler =
             Scheduler::new(state.queue.clone(), schedules(&state)).start(shutdown.clone());
 
-        let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+        let signals = tokio::spawn(stop_on_signal(signals, shutdown.clone()));
         let served = tokio::select! {
             _ = shutdown.cancelled() => None,
             result = &mut server_task => Some(result),
@@ -249,15 +252,38 @@ impl Application {
     }
 }
 
-async fn stop_on_signal(shutdown: CancellationToken) {
+/// The stop signals, listened to from the moment this is made.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(int)) => Some((term, int)),
+                _ => {
+                    log::error!("cannot listen for SIGTERM/SIGINT; stop the hub with SIGKILL");
+                    None
+                }
+            };
+            Self { streams }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+}
+
+async fn stop_on_signal(signals: Signals, shutdown: CancellationToken) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            log::error!("cannot listen for SIGTERM/SIGINT; stop the hub with SIGKILL");
+        let Some((mut term, mut int)) = signals.streams else {
             return;
         };
         tokio::select! {
@@ -267,6 +293,7 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     }
     #[cfg(not(unix))]
     {
+        let _ = signals;
         let _ = tokio::signal::ctrl_c().await;
         log::info!("Ctrl-C received");
     }

@@ -118,11 +118,15 @@ fn fire(
             .values(first)
             .on_conflict_do_nothing()
             .execute(c))?;
-        // Due, or scheduled further ahead than a (shortened) interval allows.
+        // Due, or (when the interval was shortened) scheduled further ahead than the new interval
+        // allows. Only a changed interval counts as shortened: replicas whose clocks differ by a
+        // little, or which read the clock a moment apart, must not both take the same period.
         let taken = diesel::update(
-            s::schedules
-                .filter(s::name.eq(name))
-                .filter(s::next_run_at.le(now).or(s::next_run_at.gt(now + every_ms))),
+            s::schedules.filter(s::name.eq(name)).filter(
+                s::next_run_at.le(now).or(s::interval_secs
+                    .ne(every_ms / 1000)
+                    .and(s::next_run_at.gt(now + every_ms))),
+            ),
         )
         .set((
             s::next_run_at.eq(now + every_ms),

@@ -21,7 +21,12 @@ impl Job for Tick {
     }
 }
 
-both_backends!(replicas_share_a_schedule, schedules_run_on_their_own);
+both_backends!(
+    replicas_share_a_schedule,
+    schedules_run_on_their_own,
+    a_shortened_interval_applies_at_once,
+    replicas_racing_for_a_period_take_it_once
+);
 
 async fn replicas_share_a_schedule(backend: Backend) {
     let t = TestDb::new(backend);
@@ -78,4 +83,32 @@ async fn schedules_run_on_their_own(backend: Backend) {
     }
     shutdown.cancel();
     handle.await.unwrap();
+}
+
+async fn a_shortened_interval_applies_at_once(backend: Backend) {
+    let t = TestDb::new(backend);
+    let q = Queue::new(t.connect(), &JobSettings::default());
+    let s = Scheduler::new(q.clone(), vec![]);
+    let hour = Periodic::new(&q, 3600, Tick {});
+    assert!(s.fire_if_due(&hour).await.unwrap());
+    assert!(!s.fire_if_due(&hour).await.unwrap());
+    // The admin shortens the interval to a minute: the hour-ahead run is not waited for.
+    let minute = Periodic::new(&q, 60, Tick {});
+    assert!(s.fire_if_due(&minute).await.unwrap());
+    assert!(!s.fire_if_due(&minute).await.unwrap(), "then once a minute");
+}
+
+/// Many replicas asking at the same moment, many times over: each period is taken once.
+async fn replicas_racing_for_a_period_take_it_once(backend: Backend) {
+    let t = TestDb::new(backend);
+    let q = Queue::new(t.connect(), &JobSettings::default());
+    let every = Periodic::new(&q, 3600, Tick {});
+    let replicas: Vec<Scheduler> = (0..6).map(|_| Scheduler::new(q.clone(), vec![])).collect();
+    let fired =
+        futures_util::future::join_all(replicas.iter().map(|r| r.fire_if_due(&every))).await;
+    let taken = fired.into_iter().filter(|f| *f.as_ref().unwrap()).count();
+    assert_eq!(taken, 1, "one replica takes the period");
+    for r in &replicas {
+        assert!(!r.fire_if_due(&every).await.unwrap());
+    }
 }
