@@ -15,6 +15,7 @@ RUN mkdir -p src benches \
     && echo 'fn main() {}' > benches/startup.rs \
     && echo 'fn main() {}' > benches/products.rs \
     && echo 'fn main() {}' > benches/facade.rs \
+    && echo 'fn main() {}' > benches/stock.rs \
     && cargo build --release --locked --bin adlerdo \
     && rm -rf src benches
 COPY src src

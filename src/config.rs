@@ -81,6 +81,8 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     pub odoo: OdooSettings,
     pub facade: FacadeSettings,
+    pub stock: StockSettings,
+    pub marketplaces: MarketplaceSettings,
     pub log: LogSettings,
 }
 
@@ -95,6 +97,8 @@ impl Default for Settings {
             schedule: ScheduleSettings::default(),
             odoo: OdooSettings::default(),
             facade: FacadeSettings::default(),
+            stock: StockSettings::default(),
+            marketplaces: MarketplaceSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -284,6 +288,61 @@ impl Default for FacadeSettings {
     }
 }
 
+/// Flow 2: stock Odoo -> marketplaces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StockSettings {
+    /// How long a changed quantity waits before it is pushed (ms), so that a burst of changes to
+    /// the same SKUs goes out as one batch with only the newest values. 0 pushes at once.
+    pub debounce_ms: u64,
+    /// Full stock poll from Odoo, the safety net behind the addon's notifications (seconds; 0
+    /// disables it).
+    pub poll_secs: u64,
+    /// Variants read from Odoo per call.
+    pub read_batch: usize,
+    /// How long a push may hold its listings before another worker may take them over (seconds).
+    pub claim_secs: u64,
+}
+
+impl Default for StockSettings {
+    fn default() -> Self {
+        Self {
+            debounce_ms: 500,
+            poll_secs: 900,
+            read_batch: 1000,
+            claim_secs: 300,
+        }
+    }
+}
+
+/// How the hub calls the marketplaces (every account; per-account settings live with the
+/// account in the hub's database).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketplaceSettings {
+    /// Seconds one HTTP call may take.
+    pub timeout_secs: u64,
+    /// Attempts of one call (429, 5xx, timeouts) before the job retries later.
+    pub max_attempts: u32,
+    /// The longest a call waits in place for a rate limit (seconds); longer waits go back to
+    /// the job queue.
+    pub max_wait_secs: u64,
+    /// Sandbox mode: the simulators' time scale (1.0 is real time; 60.0 runs a minute of
+    /// rate-limit time per second).
+    pub sandbox_time_scale: f64,
+}
+
+impl Default for MarketplaceSettings {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 30,
+            max_attempts: 4,
+            max_wait_secs: 30,
+            sandbox_time_scale: 1.0,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -392,6 +451,33 @@ impl Settings {
         if let Err(e) = crate::db::url::DatabaseUrl::parse(&self.database_url()) {
             check(false, format!("database.url: {e}"));
         }
+        check(
+            self.stock.read_batch >= 1,
+            "stock.read_batch: must be at least 1".into(),
+        );
+        check(
+            self.stock.claim_secs >= 10,
+            format!(
+                "stock.claim_secs: {} is below the minimum of 10",
+                self.stock.claim_secs
+            ),
+        );
+        let m = &self.marketplaces;
+        check(
+            m.timeout_secs >= 1,
+            "marketplaces.timeout_secs: must be at least 1".into(),
+        );
+        check(
+            m.max_attempts >= 1,
+            "marketplaces.max_attempts: must be at least 1".into(),
+        );
+        check(
+            m.sandbox_time_scale.is_finite() && m.sandbox_time_scale > 0.0,
+            format!(
+                "marketplaces.sandbox_time_scale: {} must be a positive number",
+                m.sandbox_time_scale
+            ),
+        );
         let d = &self.database;
         check(
             (1..=1000).contains(&d.pool_size),

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod facade;
 pub mod jobs;
+pub mod marketplaces;
 pub mod metrics;
 pub mod odoo;
 pub mod ratelimit;

@@ -19,9 +19,12 @@ use crate::jobs::cleanup::Cleanup;
 use crate::jobs::{Periodic, Queue, Registry, Runner, Scheduler};
 use crate::metrics::Metrics;
 use crate::odoo::{OdooConfig, OdooConnector};
+use crate::ratelimit::TimeSource;
 use crate::routes;
+use crate::sim::market::{RunningMarketSim, SimOptions};
 use crate::sim::{self, odoo::OdooSim};
 use crate::state::AppState;
+use crate::sync::accounts::Markets;
 use crate::sync::products::{SyncProductIds, SyncProducts};
 use crate::sync::push::PushProducts;
 
@@ -46,6 +49,10 @@ pub fn job_registry() -> Registry<AppState> {
         .register::<SyncProductIds>()
         .register::<PushProducts>()
         .register::<crate::sync::stock::SyncStockIds>()
+        .register::<crate::sync::stock::PollStock>()
+        .register::<crate::sync::stock_push::PushStock>()
+        .register::<crate::sync::stock_push::CheckPush>()
+        .register::<crate::sync::listings::PushListings>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).
@@ -58,7 +65,48 @@ pub fn schedules(state: &AppState) -> Vec<Periodic> {
             s.product_sync_secs,
             SyncProducts { full: false },
         ),
+        Periodic::new(
+            &state.queue,
+            state.settings.stock.poll_secs,
+            crate::sync::stock::PollStock {},
+        ),
     ]
+}
+
+/// Sandbox mode: every marketplace's simulator on loopback, and one account for each (created
+/// on first start, pointed at this run's simulator on every start).
+async fn start_market_sims(
+    db: &Db,
+    secrets: &SecretBox,
+    time: &TimeSource,
+) -> anyhow::Result<Vec<Box<dyn RunningMarketSim>>> {
+    let mut sims = Vec::new();
+    for driver in crate::marketplaces::DRIVERS {
+        let options = SimOptions {
+            time: time.clone(),
+            ..SimOptions::default()
+        };
+        let sim = match (driver.simulator)(options).await {
+            Ok(sim) => sim,
+            Err(e) => {
+                log::warn!("sandbox: the {} simulator did not start: {e}", driver.label);
+                continue;
+            }
+        };
+        let name = format!("Sandbox {}", driver.label);
+        let settings = serde_json::Value::Object(sim.account_settings()).to_string();
+        let credentials = secrets
+            .seal(&serde_json::Value::Object(sim.account_credentials()).to_string())
+            .map_err(|e| anyhow!("cannot seal the sandbox credentials: {e}"))?;
+        let kind = driver.kind;
+        db.write(move |c| {
+            crate::sync::accounts::ensure_sandbox(c, kind, &name, &settings, &credentials)
+        })
+        .await
+        .with_context(|| format!("cannot set up the sandbox {kind} account"))?;
+        sims.push(sim);
+    }
+    Ok(sims)
 }
 
 /// The Odoo client's configuration from the settings.
@@ -130,7 +178,24 @@ impl Application {
                 .context("cannot create the sandbox facade key")?;
             log::debug!("sandbox facade key {SANDBOX_KEY_NAME}: uid {key}");
         }
+        let time = if settings.mode == Mode::Sandbox {
+            TimeSource::scaled(settings.marketplaces.sandbox_time_scale)
+        } else {
+            TimeSource::real()
+        };
+        let markets = Arc::new(Markets::new(
+            secrets.clone(),
+            settings.marketplaces.clone(),
+            time.clone(),
+        ));
+        let market_sims = if settings.mode == Mode::Sandbox {
+            start_market_sims(&db, &secrets, &time).await?
+        } else {
+            Vec::new()
+        };
         let state = AppState {
+            markets,
+            market_sims: Arc::new(market_sims),
             metrics: Arc::new(Metrics::new(db.backend())),
             queue: Queue::new(db.clone(), &settings.jobs),
             settings: Arc::new(settings),

@@ -118,6 +118,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        dirty -> Integer,
     }
 }
 
@@ -163,8 +164,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    stock_levels (odoo_product_id) {
+    stock_levels (odoo_product_id, scope) {
         odoo_product_id -> BigInt,
+        scope -> Text,
         on_hand -> Double,
         free -> Double,
         forecast -> Double,
@@ -172,7 +174,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stock_outbox (listing_id) {
+        listing_id -> BigInt,
+        marketplace_id -> BigInt,
+        quantity -> BigInt,
+        version -> BigInt,
+        queued_at -> BigInt,
+        not_before -> BigInt,
+        attempts -> Integer,
+        claim_owner -> Nullable<Text>,
+        claim_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    pushes (id) {
+        id -> BigInt,
+        marketplace_id -> BigInt,
+        kind -> Text,
+        state -> Text,
+        items -> Integer,
+        accepted -> Integer,
+        rejected -> Integer,
+        handle -> Nullable<Text>,
+        error -> Nullable<Text>,
+        exchanges -> Nullable<Text>,
+        started_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    push_items (id) {
+        id -> BigInt,
+        push_id -> BigInt,
+        listing_id -> Nullable<BigInt>,
+        sku -> Text,
+        quantity -> Nullable<BigInt>,
+        state -> Text,
+        code -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(listings -> marketplaces (marketplace_id));
+diesel::joinable!(stock_outbox -> listings (listing_id));
+diesel::joinable!(pushes -> marketplaces (marketplace_id));
+diesel::joinable!(push_items -> pushes (push_id));
 diesel::joinable!(listings -> products (product_id));
 diesel::joinable!(orders -> marketplaces (marketplace_id));
 diesel::joinable!(order_lines -> orders (order_id));
@@ -189,5 +238,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     listings,
     orders,
     order_lines,
-    stock_levels
+    stock_levels,
+    stock_outbox,
+    pushes,
+    push_items
 );

@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod crypto;
+pub mod listings;
 pub mod model;
 pub mod orm;
 pub mod sql;

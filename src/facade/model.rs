@@ -305,8 +305,70 @@ pub static LISTING: ModelDef = ModelDef {
         FieldDef::new("last_price", "Last price sent", T::Float).readonly(),
         FieldDef::new("last_pushed_at", "Last pushed on", T::Datetime).readonly(),
         FieldDef::new("last_error", "Last error", T::Text).readonly(),
+        FieldDef::new("dirty", "Offer to send", T::Boolean)
+            .help("The offer (title, description, price, barcode) goes to the marketplace with the next listing push."),
         CREATE_DATE,
         WRITE_DATE,
+    ],
+};
+
+const PUSH_KINDS: &[(&str, &str)] = &[("stock", "Stock"), ("listing", "Listing")];
+const PUSH_STATES: &[(&str, &str)] = &[
+    ("pending", "Being processed"),
+    ("done", "Done"),
+    ("partial", "Some items refused"),
+    ("failed", "Failed"),
+];
+const PUSH_ITEM_STATES: &[(&str, &str)] = &[
+    ("pending", "Pending"),
+    ("accepted", "Accepted"),
+    ("rejected", "Refused"),
+];
+
+pub static PUSH: ModelDef = ModelDef {
+    name: "adlerdo.push",
+    description: "Push to a marketplace",
+    table: Some("pushes"),
+    name_column: "kind",
+    order: "started_at desc, id desc",
+    writable: false,
+    fields: &[
+        FieldDef::new(
+            "marketplace_id",
+            "Marketplace account",
+            T::Many2one("adlerdo.marketplace"),
+        ),
+        FieldDef::new("kind", "Kind", T::Selection(PUSH_KINDS)),
+        FieldDef::new("state", "State", T::Selection(PUSH_STATES)),
+        FieldDef::new("items", "Items", T::Integer),
+        FieldDef::new("accepted", "Accepted", T::Integer),
+        FieldDef::new("rejected", "Refused", T::Integer),
+        FieldDef::new("handle", "Marketplace reference", T::Char)
+            .help("The marketplace's id of a push it processes later (an Amazon feed)."),
+        FieldDef::new("error", "Error", T::Text),
+        FieldDef::new("exchanges", "Exchanges", T::Json)
+            .help("What was sent and what the marketplace answered (long batches shortened)."),
+        FieldDef::new("started_at", "Started on", T::Datetime),
+        FieldDef::new("finished_at", "Finished on", T::Datetime),
+        FieldDef::one2many("item_ids", "Items", "adlerdo.push.item", "push_id"),
+    ],
+};
+
+pub static PUSH_ITEM: ModelDef = ModelDef {
+    name: "adlerdo.push.item",
+    description: "Item of a push",
+    table: Some("push_items"),
+    name_column: "sku",
+    order: "id",
+    writable: false,
+    fields: &[
+        FieldDef::new("push_id", "Push", T::Many2one("adlerdo.push")),
+        FieldDef::new("listing_id", "Listing", T::Many2one("adlerdo.listing")),
+        FieldDef::new("sku", "SKU", T::Char),
+        FieldDef::new("quantity", "Quantity", T::Integer),
+        FieldDef::new("state", "State", T::Selection(PUSH_ITEM_STATES)),
+        FieldDef::new("code", "Marketplace code", T::Char),
+        FieldDef::new("message", "Marketplace message", T::Text),
     ],
 };
 
@@ -402,6 +464,8 @@ pub static MODELS: &[&ModelDef] = &[
     &PRODUCT,
     &LISTING,
     &MARKETPLACE,
+    &PUSH,
+    &PUSH_ITEM,
     &ORDER,
     &ORDER_LINE,
     &JOB,

@@ -51,6 +51,18 @@ const METHODS: &[Method] = &[
         "adlerdo.sync",
     ),
     only(
+        "publish",
+        Kind::Record,
+        sig("AdlerdoMarketplace.publish", &[opt("product_ids")]),
+        "adlerdo.marketplace",
+    ),
+    only(
+        "push",
+        Kind::Record,
+        sig("AdlerdoListing.push", &[]),
+        "adlerdo.listing",
+    ),
+    only(
         "status",
         Kind::Model,
         sig("AdlerdoSync.status", &[]),
@@ -389,6 +401,8 @@ async fn run_method(
             json!(true)
         }
         "retry" => super::sync::retry_jobs(facade, ids).await?,
+        "publish" => super::listings::publish(facade, ids, args.get_some("product_ids")).await?,
+        "push" => super::listings::push(facade, ids).await?,
         "notify_products_changed" => {
             super::sync::notify_products_changed(facade, args.get("odoo_product_ids")).await?
         }

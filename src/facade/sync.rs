@@ -144,6 +144,9 @@ pub async fn create(facade: &Facade, model: &'static ModelDef, vals_list: Value)
             .await
             .map_err(super::db_exception)?
             .map_err(FacadeError::into_exception)?;
+        if model.name == model::LISTING.name {
+            super::listings::listings_changed(facade, ids.clone()).await?;
+        }
     }
     Ok(if single {
         json!(ids.first().copied().unwrap_or(0))
@@ -306,7 +309,17 @@ pub async fn write(
         }
         return Ok(());
     }
+    let mut vals = vals;
+    // A listing whose SKU or product changes sends its offer again.
+    if model.name == model::LISTING.name
+        && ["sku", "product_id", "marketplace_id"]
+            .iter()
+            .any(|k| vals.contains_key(*k))
+    {
+        vals.entry("dirty").or_insert(json!(true));
+    }
     let values = row_values(facade, model, &vals, false)?;
+    let changed = ids.clone();
     facade
         .state
         .db
@@ -322,7 +335,14 @@ pub async fn write(
         })
         .await
         .map_err(super::db_exception)?
-        .map_err(FacadeError::into_exception)
+        .map_err(FacadeError::into_exception)?;
+    if model.name == model::LISTING.name {
+        super::listings::listings_changed(facade, changed).await?;
+    } else if model.name == model::MARKETPLACE.name {
+        let settings_changed = vals.contains_key("settings") || vals.contains_key("enabled");
+        super::listings::accounts_changed(facade, &changed, settings_changed).await?;
+    }
+    Ok(())
 }
 
 /// `unlink()` on `ids`.
@@ -471,6 +491,15 @@ pub const FLOWS: &[(&str, &str)] = &[
     ("products", "Products Odoo -> hub (incremental)"),
     ("products_full", "Products Odoo -> hub (everything)"),
     ("push", "Products hub -> Odoo"),
+    (
+        "stock",
+        "Stock Odoo -> marketplaces (read everything again)",
+    ),
+    ("stock_push", "Stock: push what waits, every account"),
+    (
+        "listings",
+        "Listings: send the offers that changed, every account",
+    ),
 ];
 
 /// `adlerdo.sync.run(flow, full=False)`: the flow's job is queued now (folded into one already
@@ -487,6 +516,33 @@ pub async fn run_flow(
         "products" => queue.enqueue(&SyncProducts { full }).await,
         "products_full" => queue.enqueue(&SyncProducts { full: true }).await,
         "push" => queue.enqueue(&PushProducts {}).await,
+        "stock" => queue.enqueue(&crate::sync::stock::PollStock {}).await,
+        "listings" | "stock_push" => {
+            let accounts = facade_run(facade, |c| {
+                use crate::db::schema::marketplaces as m;
+                Ok(m::table
+                    .filter(m::enabled.eq(1))
+                    .select(m::id)
+                    .load::<i64>(c)?)
+            })
+            .await?;
+            let mut last = Ok(None);
+            for marketplace_id in accounts {
+                last = if flow == "listings" {
+                    queue
+                        .enqueue(&crate::sync::listings::PushListings { marketplace_id })
+                        .await
+                } else {
+                    queue
+                        .enqueue(&crate::sync::stock_push::PushStock::new(marketplace_id))
+                        .await
+                };
+                if last.is_err() {
+                    break;
+                }
+            }
+            last
+        }
         other => {
             return Err(OdooException::value(format!(
                 "Unknown flow '{other}': expected one of {}",
@@ -589,6 +645,9 @@ fn status_of(
         ))
         .first::<Option<i64>>(c)?;
 
+    let stock_waiting_total: i64 = crate::db::schema::stock_outbox::table
+        .count()
+        .get_result(c)?;
     // Marketplace accounts.
     let accounts: Vec<(i64, String, String, i32)> = marketplaces::table
         .order(marketplaces::id)
@@ -622,6 +681,49 @@ fn status_of(
             .first::<Option<String>>(c)
             .optional()?
             .flatten();
+        let stock_waiting: i64 = crate::db::schema::stock_outbox::table
+            .filter(crate::db::schema::stock_outbox::marketplace_id.eq(id))
+            .count()
+            .get_result(c)?;
+        let last_stock_push = {
+            use crate::db::schema::pushes as p;
+            p::table
+                .filter(p::marketplace_id.eq(id))
+                .filter(p::kind.eq("stock"))
+                .order((p::started_at.desc(), p::id.desc()))
+                .select((
+                    p::state,
+                    p::started_at,
+                    p::items,
+                    p::accepted,
+                    p::rejected,
+                    p::error,
+                ))
+                .first::<(String, i64, i32, i32, i32, Option<String>)>(c)
+                .optional()?
+                .map_or(
+                    json!(false),
+                    |(st, at, items, accepted, rejected, error)| {
+                        json!({
+                            "state": st,
+                            "at": super::orm::format_ms(at),
+                            "items": items,
+                            "accepted": accepted,
+                            "rejected": rejected,
+                            "error": error.map_or(json!(false), |e| json!(e)),
+                        })
+                    },
+                )
+        };
+        let mut listing_states = Map::new();
+        let by_status: Vec<(String, i64)> = listings::table
+            .filter(listings::marketplace_id.eq(id))
+            .group_by(listings::status)
+            .select((listings::status, diesel::dsl::count_star()))
+            .load(c)?;
+        for (st, n) in by_status {
+            listing_states.insert(st, json!(n));
+        }
         let mut order_states = Map::new();
         let states: Vec<(String, i64)> = orders::table
             .filter(orders::marketplace_id.eq(id))
@@ -646,6 +748,9 @@ fn status_of(
             "enabled": enabled != 0,
             "listings": listings_total,
             "listing_errors": listing_errors,
+            "listings_by_status": listing_states,
+            "stock_waiting": stock_waiting,
+            "last_stock_push_result": last_stock_push,
             "last_stock_push": last_push.and_then(super::orm::format_ms).map_or(json!(false), |s| json!(s)),
             "stock_lag_seconds": last_push.map_or(json!(false), |t| json!((now - t).max(0) / 1000)),
             "orders": order_states,
@@ -687,7 +792,13 @@ fn status_of(
                 "last_sync": at(last_synced),
                 "lag_seconds": lag(last_synced),
             })),
-            "stock": with_jobs(&[SyncStockIds::KIND], json!({
+            "stock": with_jobs(&[
+                SyncStockIds::KIND,
+                crate::sync::stock::PollStock::KIND,
+                crate::sync::stock_push::PushStock::KIND,
+                crate::sync::stock_push::CheckPush::KIND,
+            ], json!({
+                "waiting": stock_waiting_total,
                 "products_with_stock": stock_rows,
                 "last_read": at(stock_last),
                 "lag_seconds": lag(stock_last),

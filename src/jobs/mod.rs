@@ -146,6 +146,37 @@ impl Queue {
         Ok(id)
     }
 
+    /// Stores `job` to run `delay` from now (a debounce, a poll, a rate-limit wait); `None`
+    /// when an equal one already waits (that one keeps its own time).
+    pub async fn enqueue_after<J: Job>(
+        &self,
+        job: &J,
+        delay: Duration,
+    ) -> Result<Option<i64>, DbError> {
+        let mut row = self
+            .new_job(job)
+            .map_err(|e| DbError::Task(format!("cannot encode {} payload: {e}", J::KIND)))?;
+        row.run_after = now_ms() + delay.as_millis().min(i64::MAX as u128) as i64;
+        let id = self
+            .db
+            .write(move |conn| queue::enqueue(conn, &row, now_ms()))
+            .await?;
+        if id.is_some() {
+            // Idle workers sleep until their poll interval or a wake-up: wake one when the job
+            // is due now, else they find it on their next poll.
+            if delay.is_zero() {
+                self.wake.notify_one();
+            } else {
+                let wake = Arc::clone(&self.wake);
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    wake.notify_one();
+                });
+            }
+        }
+        Ok(id)
+    }
+
     /// Stores many prepared rows in one transaction; returns how many were new.
     pub async fn enqueue_many(&self, rows: Vec<NewJob>) -> Result<usize, DbError> {
         let n = self

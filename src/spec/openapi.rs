@@ -5,8 +5,9 @@
 //! `required`, `properties`, `additionalProperties`, `items`, `enum`, `allOf`/`oneOf`/`anyOf`,
 //! `nullable` (and Swagger's `x-nullable`), `minimum`/`maximum` (with boolean `exclusive*`),
 //! `minLength`/`maxLength`, `minItems`/`maxItems`, and the formats `date-time`, `date`, `int32`
-//! and `int64`. It skips `pattern`, `multipleOf`, `uniqueItems`, `discriminator`, header and
-//! cookie parameters, and non-JSON bodies.
+//! and `int64`. It skips `pattern`, `multipleOf`, `uniqueItems`, `discriminator`, cookie
+//! parameters, header parameters (except in [`Spec::validate_request_with_headers`]), and non-JSON
+//! bodies.
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -273,6 +274,58 @@ impl Spec {
         problems
     }
 
+    /// [`Spec::validate_request`] plus the header parameters: each required header (such as
+    /// eBay's `Content-Language`) must be present, and each header given must fit its schema.
+    /// Header names compare case-insensitively; problems are located at `header:<Name>`.
+    pub fn validate_request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Vec<Problem> {
+        let mut problems = self.validate_request(method, path, query, body);
+        let Some((operation, op)) = self.find(method, path) else {
+            return problems;
+        };
+        let item = self.path_item(&operation.template);
+        for param in self.parameters(item, op) {
+            if param.get("in").and_then(Value::as_str) != Some("header") {
+                continue;
+            }
+            let name = param.get("name").and_then(Value::as_str).unwrap_or("");
+            let required = param.get("required").and_then(Value::as_bool) == Some(true);
+            let at = format!("header:{name}");
+            let raw: Vec<&str> = headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if raw.is_empty() {
+                if required {
+                    problems.push(Problem::new(at, "required header is missing"));
+                }
+                continue;
+            }
+            let schema = if self.oas3 {
+                param.get("schema").unwrap_or(&Value::Null)
+            } else {
+                param
+            };
+            let schema = self.deref(schema);
+            let value = param_value(schema, &raw, "csv");
+            let mut found = Vec::new();
+            self.check(schema, &value, "", 0, &mut found);
+            problems.extend(
+                found
+                    .into_iter()
+                    .map(|p| Problem::new(format!("{at}{}", p.path), p.message)),
+            );
+        }
+        problems
+    }
+
     /// Validates a response body against the schema documented for `status` (falling back to
     /// `NXX` and then `default`). An undocumented status is a problem; a documented status
     /// without a JSON schema accepts any body. Use `Value::Null` for an empty body.
@@ -460,6 +513,15 @@ impl Spec {
             out.push(Problem::new(
                 at,
                 format!("{value} is not one of {}", Value::Array(allowed.clone())),
+            ));
+        }
+        // JSON Schema draft 6+ `const` (the feed schemas use it): exactly this value.
+        if let Some(expected) = schema.get("const")
+            && expected != value
+        {
+            out.push(Problem::new(
+                at,
+                format!("{value} is not the constant {expected}"),
             ));
         }
         self.check_combinators(schema, value, at, depth, out);
@@ -964,6 +1026,22 @@ mod tests {
     }
 
     #[test]
+    fn const_takes_exactly_one_value() -> Result<(), String> {
+        let spec = spec(json!({
+            "Header": {"type": "object", "properties": {"version": {"const": "2.0"}}}
+        }))?;
+        assert_eq!(
+            spec.validate_named("Header", &json!({"version": "2.0"})),
+            vec![]
+        );
+        assert_eq!(
+            paths(&spec.validate_named("Header", &json!({"version": "2"}))),
+            vec!["/version"]
+        );
+        Ok(())
+    }
+
+    #[test]
     fn combinators_refs_and_cycles() -> Result<(), String> {
         let spec = spec(json!({
             "Base": {"type": "object", "required": ["id"]},
@@ -1008,6 +1086,40 @@ mod tests {
         }
         assert_eq!(spec.validate_named("Day", &json!("2026-02-28")), vec![]);
         assert_eq!(spec.validate_named("Day", &json!("2026-02-30")).len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn required_headers_are_checked() -> Result<(), String> {
+        let spec = Spec::from_value(json!({
+            "openapi": "3.0.0",
+            "servers": [{"url": "https://h/base"}],
+            "paths": {"/item": {"post": {"parameters": [
+                {"name": "Content-Language", "in": "header", "required": true,
+                 "schema": {"type": "string"}},
+                {"name": "X-Count", "in": "header", "schema": {"type": "integer"}}
+            ]}}}
+        }))?;
+        let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let ok = h(&[("content-language", "en-US")]);
+        assert!(
+            spec.validate_request("POST", "/base/item", &[], None)
+                .is_empty()
+        );
+        assert!(
+            spec.validate_request_with_headers("POST", "/base/item", &[], &ok, None)
+                .is_empty()
+        );
+        let problems = spec.validate_request_with_headers("POST", "/base/item", &[], &[], None);
+        assert_eq!(paths(&problems), vec!["header:Content-Language"]);
+        let bad = h(&[("Content-Language", "en-US"), ("x-count", "many")]);
+        let problems = spec.validate_request_with_headers("POST", "/base/item", &[], &bad, None);
+        assert_eq!(paths(&problems), vec!["header:X-Count"]);
         Ok(())
     }
 

@@ -137,6 +137,35 @@ fn store_page(
             .into_iter()
             .collect();
         let rows: Vec<&OdooProduct> = rows.iter().filter(|r| !held.contains(&r.odoo_id)).collect();
+        // What the marketplaces show of a product (its offer) before this page: listings of the
+        // products whose offer changed are sent again. Re-read rows (the overlap window) that
+        // did not change send nothing, which matters where revisions are counted (eBay allows
+        // 250 a day per listing).
+        let before: HashMap<i64, OfferFields> = products::table
+            .filter(products::odoo_id.eq_any(&ids))
+            .select((
+                products::odoo_id.assume_not_null(),
+                (
+                    products::sku,
+                    products::barcode,
+                    products::display_name,
+                    products::description,
+                    products::list_price,
+                    products::attributes,
+                    products::active,
+                ),
+            ))
+            .load::<(i64, OfferFields)>(conn)?
+            .into_iter()
+            .collect();
+        let offer_changed: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| {
+                let id = r.odoo_id?;
+                let old = before.get(&id)?;
+                (*old != offer_fields(r)).then_some(id)
+            })
+            .collect();
         let mut n = 0;
         // One statement per chunk (SQLite allows 32766 bound values: 17 columns x 500 rows).
         for chunk in rows.chunks(500) {
@@ -167,11 +196,59 @@ fn store_page(
                 ))
                 .execute(c))?;
         }
+        if !offer_changed.is_empty() {
+            let hub_ids: Vec<i64> = products::table
+                .filter(products::odoo_id.eq_any(&offer_changed))
+                .select(products::id)
+                .load(conn)?;
+            super::listings::mark_products_dirty(conn, &hub_ids, now)?;
+        }
         if let Some((name, cursor)) = cursor {
             save_cursor(conn, name, cursor, now)?;
         }
         Ok(n)
     })
+}
+
+/// The product fields an offer shows: sku, barcode, title, description, price, attributes,
+/// active.
+type OfferFields = (
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    f64,
+    String,
+    i32,
+);
+
+fn offer_fields(r: &OdooProduct) -> OfferFields {
+    (
+        r.sku.clone(),
+        r.barcode.clone(),
+        r.display_name.clone(),
+        r.description.clone(),
+        r.list_price,
+        r.attributes.clone(),
+        r.active,
+    )
+}
+
+/// Queues the listing push of every account with offers to send (after a product sync).
+pub async fn push_dirty_listings(state: &AppState) -> anyhow::Result<()> {
+    use crate::db::schema::listings as l;
+    let accounts: Vec<i64> = state
+        .db
+        .run(|c| {
+            l::table
+                .filter(l::dirty.eq(1))
+                .filter(l::status.ne("draft"))
+                .select(l::marketplace_id)
+                .distinct()
+                .load(c)
+        })
+        .await?;
+    super::listings::queue_pushes(state, &accounts, std::time::Duration::ZERO).await
 }
 
 /// Reads the attribute values of a page of variants in one call.
@@ -438,6 +515,7 @@ impl Job for SyncProducts {
             report.deactivated,
             report.rpc_calls
         );
+        push_dirty_listings(&state).await?;
         Ok(())
     }
 }
@@ -457,6 +535,7 @@ impl Job for SyncProductIds {
         let client = state.odoo.client().await.context("connecting to Odoo")?;
         let n = sync_product_ids(&state.db, client, &self.ids).await?;
         log::info!("product sync of {} id(s): {n} stored", self.ids.len());
+        push_dirty_listings(&state).await?;
         Ok(())
     }
 }

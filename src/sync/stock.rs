@@ -1,16 +1,28 @@
-//! Stock, Odoo -> hub: the quantities of the variants Odoo reports as changed (the addon's
-//! `notify_stock_changed`), read on every basis (on hand, free, forecast) in one `read` per page
-//! and kept in `stock_levels`, from which the marketplaces' quantities are allocated.
+//! Stock, Odoo -> hub -> marketplaces (flow 2). The quantities of the variants Odoo reports as
+//! changed (the addon's `notify_stock_changed`, or the periodic poll) are read on every basis (on
+//! hand, free, forecast) for every stock scope an account counts from, kept in `stock_levels`,
+//! and allocated to each listing by its account's rules ([`super::allocation`]). What changed
+//! goes to the stock outbox, and one push job per account sends it after the debounce
+//! ([`super::stock_push`]).
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::accounts::{self, Account};
+use super::allocation::{Levels, parse_scope, scope_key};
+use super::outbox;
+use super::stock_push::PushStock;
 use crate::db::DbConnection;
-use crate::db::schema::stock_levels;
+use crate::db::schema::{
+    listings as l, order_lines as ol, orders as o, products as pr, stock_levels,
+};
 use crate::jobs::{Job, now_ms};
 use crate::odoo::OdooClient;
-use crate::odoo::stock::StockBasis;
+use crate::odoo::stock::{StockBasis, StockScope};
 use crate::state::AppState;
 
 /// One variant's quantities.
@@ -22,15 +34,20 @@ pub struct Quantities {
     pub forecast: f64,
 }
 
-/// Reads the quantities of `ids` from Odoo (variants that no longer exist are left out).
-pub async fn read_quantities(client: &OdooClient, ids: &[i64]) -> anyhow::Result<Vec<Quantities>> {
+/// Reads the quantities of `ids` in `scope` from Odoo (variants that no longer exist are left
+/// out).
+pub async fn read_quantities(
+    client: &OdooClient,
+    ids: &[i64],
+    scope: &StockScope,
+) -> anyhow::Result<Vec<Quantities>> {
     let fields = [
         StockBasis::OnHand.field(),
         StockBasis::Free.field(),
         StockBasis::Forecast.field(),
     ];
     client
-        .read("product.product", ids, &fields, None)
+        .read("product.product", ids, &fields, scope.context())
         .await?
         .iter()
         .map(|r| {
@@ -44,19 +61,25 @@ pub async fn read_quantities(client: &OdooClient, ids: &[i64]) -> anyhow::Result
         .collect()
 }
 
-/// Stores quantities (insert or replace); returns how many rows changed.
-pub fn store(conn: &mut DbConnection, levels: &[Quantities], now: i64) -> QueryResult<usize> {
+/// Stores quantities of one scope (insert or replace); returns how many rows were written.
+pub fn store(
+    conn: &mut DbConnection,
+    scope: &str,
+    levels: &[Quantities],
+    now: i64,
+) -> QueryResult<usize> {
     let mut n = 0;
     for q in levels {
         n += crate::with_backend!(&mut *conn, |c| diesel::insert_into(stock_levels::table)
             .values((
                 stock_levels::odoo_product_id.eq(q.odoo_product_id),
+                stock_levels::scope.eq(scope),
                 stock_levels::on_hand.eq(q.on_hand),
                 stock_levels::free.eq(q.free),
                 stock_levels::forecast.eq(q.forecast),
                 stock_levels::updated_at.eq(now),
             ))
-            .on_conflict(stock_levels::odoo_product_id)
+            .on_conflict((stock_levels::odoo_product_id, stock_levels::scope))
             .do_update()
             .set((
                 stock_levels::on_hand.eq(q.on_hand),
@@ -67,6 +90,165 @@ pub fn store(conn: &mut DbConnection, levels: &[Quantities], now: i64) -> QueryR
             .execute(c))?;
     }
     Ok(n)
+}
+
+/// The stock scopes to read: Odoo's default, and every enabled account's own.
+pub fn scopes(accounts: &[Account]) -> Vec<StockScope> {
+    let mut keys = BTreeSet::from([String::new()]);
+    for a in accounts.iter().filter(|a| a.enabled) {
+        if let Ok(p) = &a.policy {
+            keys.insert(scope_key(&p.scope));
+        }
+    }
+    keys.iter().map(|k| parse_scope(k)).collect()
+}
+
+/// Order states whose quantities Odoo does not count yet: imported into the hub, not yet (or
+/// never successfully) created in Odoo.
+pub const NOT_YET_IN_ODOO: &[&str] = &["received", "unmapped", "failed"];
+
+/// Allocates the stock of these variants (Odoo ids) to every live listing of every enabled
+/// account, and queues the quantities that differ from what the marketplace has or is about to
+/// get. Listings whose variant has no figures yet are left alone (unknown is not zero). Returns
+/// the accounts that have something new to push.
+pub fn allocate(
+    conn: &mut DbConnection,
+    accounts: &[Account],
+    odoo_ids: &[i64],
+    now: i64,
+) -> QueryResult<BTreeSet<i64>> {
+    let live: HashMap<i64, &Account> = accounts
+        .iter()
+        .filter(|a| a.enabled && a.policy.is_ok())
+        .map(|a| (a.id, a))
+        .collect();
+    let mut touched = BTreeSet::new();
+    if live.is_empty() {
+        return Ok(touched);
+    }
+    let account_ids: Vec<i64> = live.keys().copied().collect();
+    for chunk in odoo_ids.chunks(500) {
+        let listings: Vec<(i64, i64, i64, i64, Option<i64>)> = l::table
+            .inner_join(pr::table)
+            .filter(pr::odoo_id.eq_any(chunk))
+            .filter(l::marketplace_id.eq_any(&account_ids))
+            .filter(l::status.eq_any(["active", "pending"]))
+            .select((
+                l::id,
+                l::marketplace_id,
+                pr::id,
+                pr::odoo_id.assume_not_null(),
+                l::last_quantity,
+            ))
+            .load(conn)?;
+        if listings.is_empty() {
+            continue;
+        }
+        let product_ids: Vec<i64> = listings.iter().map(|r| r.2).collect();
+        let (levels, reserved) = figures(conn, chunk, &product_ids)?;
+        let listing_ids: Vec<i64> = listings.iter().map(|r| r.0).collect();
+        let waiting: HashMap<i64, i64> = outbox::waiting(conn, &listing_ids)?.into_iter().collect();
+        let mut queue = Vec::new();
+        for (listing_id, account_id, product_id, odoo_id, last) in listings {
+            let Some(Ok(policy)) = live.get(&account_id).map(|a| &a.policy) else {
+                continue;
+            };
+            let Some(levels) = levels.get(&(odoo_id, scope_key(&policy.scope))) else {
+                continue;
+            };
+            let target = policy.allocate(levels, reserved.get(&product_id).copied().unwrap_or(0.0));
+            let current = waiting.get(&listing_id).copied().or(last);
+            if current != Some(target) {
+                queue.push((listing_id, account_id, target));
+                touched.insert(account_id);
+            }
+        }
+        outbox::queue(conn, &queue, now)?;
+    }
+    Ok(touched)
+}
+
+/// Odoo's figures of these variants (by Odoo id and scope), and what imported orders not yet in
+/// Odoo take of these products (by hub product id).
+#[allow(clippy::type_complexity)]
+pub fn figures(
+    conn: &mut DbConnection,
+    odoo_ids: &[i64],
+    product_ids: &[i64],
+) -> QueryResult<(HashMap<(i64, String), Levels>, HashMap<i64, f64>)> {
+    let mut levels = HashMap::new();
+    for chunk in odoo_ids.chunks(500) {
+        let rows = stock_levels::table
+            .filter(stock_levels::odoo_product_id.eq_any(chunk))
+            .select((
+                stock_levels::odoo_product_id,
+                stock_levels::scope,
+                stock_levels::on_hand,
+                stock_levels::free,
+                stock_levels::forecast,
+            ))
+            .load::<(i64, String, f64, f64, f64)>(conn)?;
+        levels.extend(
+            rows.into_iter()
+                .map(|(id, scope, on_hand, free, forecast)| {
+                    (
+                        (id, scope),
+                        Levels {
+                            on_hand,
+                            free,
+                            forecast,
+                        },
+                    )
+                }),
+        );
+    }
+    let mut reserved = HashMap::new();
+    for chunk in product_ids.chunks(500) {
+        let rows = ol::table
+            .inner_join(o::table)
+            .filter(o::state.eq_any(NOT_YET_IN_ODOO))
+            .filter(ol::product_id.eq_any(chunk))
+            .group_by(ol::product_id)
+            .select((ol::product_id, diesel::dsl::sum(ol::quantity)))
+            .load::<(Option<i64>, Option<f64>)>(conn)?;
+        reserved.extend(
+            rows.into_iter()
+                .filter_map(|(id, q)| Some((id?, q.unwrap_or(0.0)))),
+        );
+    }
+    Ok((levels, reserved))
+}
+
+/// Reads the quantities of `ids` in every scope, stores them, allocates them, and queues the
+/// push of each account that has something new (after the debounce).
+pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<usize> {
+    let client = state.odoo.client().await.context("connecting to Odoo")?;
+    let accounts = state.db.run(accounts::load_all).await?;
+    let mut read = Vec::new();
+    for scope in scopes(&accounts) {
+        let levels = read_quantities(client, &ids, &scope).await?;
+        read.push((scope_key(&scope), levels));
+    }
+    let now = now_ms();
+    let touched = state
+        .db
+        .write(move |c| {
+            c.transaction(|c| {
+                for (scope, levels) in &read {
+                    store(c, scope, levels, now)?;
+                }
+                allocate(c, &accounts, &ids, now)
+            })
+        })
+        .await?;
+    let debounce = Duration::from_millis(state.settings.stock.debounce_ms);
+    for &marketplace_id in &touched {
+        state
+            .queue
+            .enqueue_after(&PushStock::new(marketplace_id), debounce)
+            .await?;
+    }
+    Ok(touched.len())
 }
 
 /// Reads the quantities of the variants Odoo reported as changed.
@@ -82,17 +264,70 @@ impl Job for SyncStockIds {
     type Context = AppState;
 
     async fn run(self, state: AppState) -> anyhow::Result<()> {
-        let client = state.odoo.client().await.context("connecting to Odoo")?;
-        let levels = read_quantities(client, &self.ids).await?;
-        let now = now_ms();
-        let n = state
+        let n = self.ids.len();
+        let accounts = refresh(&state, self.ids).await?;
+        log::info!("stock of {n} variant(s) read from Odoo; {accounts} account(s) to push");
+        Ok(())
+    }
+}
+
+/// The safety net behind the addon: every storable variant the hub knows is read again from
+/// Odoo, page by page, and whatever differs from the marketplaces is pushed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PollStock {}
+
+impl Job for PollStock {
+    const KIND: &'static str = "odoo.stock.poll";
+    const PRIORITY: i32 = 5;
+    type Context = AppState;
+
+    fn dedup_key(&self) -> Option<String> {
+        Some("poll".into())
+    }
+
+    async fn run(self, state: AppState) -> anyhow::Result<()> {
+        let ids: Vec<i64> = state
             .db
-            .write(move |c| c.transaction(|c| store(c, &levels, now)))
+            .run(|c| {
+                pr::table
+                    .filter(pr::odoo_id.is_not_null())
+                    .filter(pr::storable.eq(1))
+                    .order(pr::odoo_id)
+                    .select(pr::odoo_id.assume_not_null())
+                    .load(c)
+            })
             .await?;
-        log::info!(
-            "stock of {} variant(s) read from Odoo: {n} stored",
-            self.ids.len()
-        );
+        let batch = state.settings.stock.read_batch.max(1);
+        for page in ids.chunks(batch) {
+            refresh(&state, page.to_vec()).await?;
+        }
+        log::info!("stock poll: {} variant(s) read from Odoo", ids.len());
+        // Quantities left waiting (a push that gave up on bad credentials, a lost job) go out
+        // too.
+        let waiting: Vec<i64> = state
+            .db
+            .run(|c| {
+                crate::db::schema::stock_outbox::table
+                    .select(crate::db::schema::stock_outbox::marketplace_id)
+                    .distinct()
+                    .load(c)
+            })
+            .await?;
+        for marketplace_id in waiting {
+            state.queue.enqueue(&PushStock::new(marketplace_id)).await?;
+        }
+        let dirty: Vec<i64> = state
+            .db
+            .run(|c| {
+                l::table
+                    .filter(l::dirty.eq(1))
+                    .filter(l::product_id.is_not_null())
+                    .select(l::marketplace_id)
+                    .distinct()
+                    .load(c)
+            })
+            .await?;
+        super::listings::queue_pushes(&state, &dirty, Duration::ZERO).await?;
         Ok(())
     }
 }

@@ -163,6 +163,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.jobs.shutdown_grace_secs = 2;
     s.schedule.cleanup_secs = 0;
     s.schedule.product_sync_secs = 0;
+    s.stock.poll_secs = 0;
     s
 }
 

@@ -117,6 +117,44 @@ impl RunningSim {
         self.shared.lock().ok().map(|mut s| f(&mut s))
     }
 
+    /// Sets the on-hand quantity of a storable variant in the main stock location, as an Odoo
+    /// user does with an inventory adjustment (a counted quantity on the quant, then applied).
+    pub fn set_on_hand(&self, product_id: i64, quantity: f64) -> Result<(), String> {
+        let (admin, location) = (self.seeded.admin, self.seeded.stock_location);
+        self.with(|s| {
+            let mut kw = serde_json::Map::new();
+            kw.insert(
+                "context".into(),
+                serde_json::json!({"inventory_mode": true}),
+            );
+            let quant = s
+                .call(
+                    admin,
+                    "stock.quant",
+                    "create",
+                    &[serde_json::json!({
+                        "product_id": product_id,
+                        "location_id": location,
+                        "inventory_quantity": quantity,
+                    })],
+                    &kw,
+                )
+                .map_err(|e| e.to_string())?
+                .and_then(|v| v.as_i64())
+                .ok_or("stock.quant create answered no id")?;
+            s.call(
+                admin,
+                "stock.quant",
+                "action_apply_inventory",
+                &[serde_json::json!([quant])],
+                &serde_json::Map::new(),
+            )
+            .map_err(|e| e.to_string())?;
+            Ok(())
+        })
+        .ok_or("the emulator is poisoned")?
+    }
+
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }

@@ -1,0 +1,429 @@
+//! The stock outbox: the newest quantity waiting to go out per listing, and the record of every
+//! push. Coalescing happens here (a newer quantity replaces an older one and bumps its version)
+//! and so does ordering: a push claims its rows, so one listing is never sent by two pushes at
+//! once, and a push removes a row only when it sent that row's newest version.
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{listings as l, push_items as pi, pushes as p, stock_outbox as so};
+use crate::marketplaces::{Exchange, ListingIds, Rejection};
+
+/// A claimed row with what the adapter needs to send it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub listing_id: i64,
+    pub version: i64,
+    pub quantity: i64,
+    pub attempts: i32,
+    pub sku: String,
+    pub ids: ListingIds,
+    /// What the marketplace last accepted (compare-and-set).
+    pub last_quantity: Option<i64>,
+}
+
+/// Queues quantities (listing id, account id, quantity): new rows, or a newer value for a row
+/// already waiting (even one a push holds: the version tells that push not to remove it).
+pub fn queue(conn: &mut DbConnection, items: &[(i64, i64, i64)], now: i64) -> QueryResult<usize> {
+    let mut n = 0;
+    for &(listing_id, marketplace_id, quantity) in items {
+        n += crate::with_backend!(&mut *conn, |c| diesel::insert_into(so::table)
+            .values((
+                so::listing_id.eq(listing_id),
+                so::marketplace_id.eq(marketplace_id),
+                so::quantity.eq(quantity),
+                so::version.eq(1i64),
+                so::queued_at.eq(now),
+            ))
+            .on_conflict(so::listing_id)
+            .do_update()
+            .set((
+                so::quantity.eq(quantity),
+                so::version.eq(so::version + 1i64),
+                so::queued_at.eq(now),
+                so::not_before.eq(0i64),
+                so::attempts.eq(0),
+            ))
+            .execute(c))?;
+    }
+    Ok(n)
+}
+
+/// The quantities waiting for these listings.
+pub fn waiting(conn: &mut DbConnection, listing_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in listing_ids.chunks(500) {
+        out.extend(
+            so::table
+                .filter(so::listing_id.eq_any(chunk))
+                .select((so::listing_id, so::quantity))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Rows waiting for an account (claimed or not).
+pub fn count_waiting(conn: &mut DbConnection, marketplace_id: i64) -> QueryResult<i64> {
+    so::table
+        .filter(so::marketplace_id.eq(marketplace_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Claims up to `limit` due rows of an account for `owner` until `until`, oldest first.
+pub fn claim(
+    conn: &mut DbConnection,
+    marketplace_id: i64,
+    owner: &str,
+    limit: i64,
+    now: i64,
+    until: i64,
+) -> QueryResult<Vec<Claimed>> {
+    conn.transaction(|conn| {
+        let free = so::claim_owner.is_null().or(so::claim_until.lt(now));
+        let ids: Vec<i64> = so::table
+            .filter(so::marketplace_id.eq(marketplace_id))
+            .filter(so::not_before.le(now))
+            .filter(free)
+            .order((so::queued_at, so::listing_id))
+            .limit(limit)
+            .select(so::listing_id)
+            .load(conn)?;
+        for chunk in ids.chunks(500) {
+            // The claim re-checks that the row is free: a concurrent claim may have won it.
+            diesel::update(
+                so::table
+                    .filter(so::listing_id.eq_any(chunk))
+                    .filter(so::claim_owner.is_null().or(so::claim_until.lt(now))),
+            )
+            .set((so::claim_owner.eq(owner), so::claim_until.eq(until)))
+            .execute(conn)?;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            type R = (
+                i64,
+                i64,
+                i64,
+                i32,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<i64>,
+            );
+            let rows: Vec<R> = so::table
+                .inner_join(l::table)
+                .filter(so::listing_id.eq_any(chunk))
+                .filter(so::claim_owner.eq(owner))
+                .select((
+                    so::listing_id,
+                    so::version,
+                    so::quantity,
+                    so::attempts,
+                    l::sku,
+                    l::external_id,
+                    l::external_ref,
+                    l::last_quantity,
+                ))
+                .load(conn)?;
+            out.extend(rows.into_iter().map(
+                |(
+                    listing_id,
+                    version,
+                    quantity,
+                    attempts,
+                    sku,
+                    external_id,
+                    external_ref,
+                    last,
+                )| {
+                    Claimed {
+                        listing_id,
+                        version,
+                        quantity,
+                        attempts,
+                        ids: ListingIds {
+                            sku: sku.clone(),
+                            external_id,
+                            external_ref,
+                            quantity: last,
+                            active: true,
+                        },
+                        sku,
+                        last_quantity: last,
+                    }
+                },
+            ));
+        }
+        out.sort_by_key(|c| ids.iter().position(|i| *i == c.listing_id));
+        Ok(out)
+    })
+}
+
+/// What became of one claimed row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settle {
+    /// The marketplace took the quantity.
+    Accepted,
+    /// The marketplace refused it for good: not sent again (a newer quantity will be).
+    Rejected(Rejection),
+    /// Refused for now (or the whole call failed): sent again from `not_before`.
+    Retry {
+        not_before: i64,
+        reason: Option<Rejection>,
+    },
+    /// Not sent (the call did not happen): free for the next push at once.
+    Release,
+    /// Handed to a push the marketplace processes later (the row stays claimed by it).
+    Pending { owner: String, until: i64 },
+}
+
+/// Applies the outcomes of a push to the outbox and the listings.
+pub fn settle(
+    conn: &mut DbConnection,
+    owner: &str,
+    rows: &[(&Claimed, Settle)],
+    now: i64,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        for (row, outcome) in rows {
+            let mine = so::table
+                .filter(so::listing_id.eq(row.listing_id))
+                .filter(so::claim_owner.eq(owner));
+            match outcome {
+                Settle::Accepted | Settle::Rejected(_) => {
+                    // Removed only when nothing newer arrived meanwhile; else freed for the next
+                    // push, which sends the newer value.
+                    let removed =
+                        diesel::delete(mine.filter(so::version.eq(row.version))).execute(conn)?;
+                    if removed == 0 {
+                        release(conn, owner, row.listing_id)?;
+                    }
+                    let listing = l::table.filter(l::id.eq(row.listing_id));
+                    if let Settle::Rejected(r) = outcome {
+                        diesel::update(listing)
+                            .set((
+                                l::last_error.eq(format!("{}: {}", r.code, r.message)),
+                                l::updated_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                    } else {
+                        diesel::update(listing)
+                            .set((
+                                l::last_quantity.eq(row.quantity),
+                                l::last_pushed_at.eq(now),
+                                l::last_error.eq(None::<String>),
+                                l::updated_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                    }
+                }
+                Settle::Retry { not_before, reason } => {
+                    diesel::update(mine)
+                        .set((
+                            so::claim_owner.eq(None::<String>),
+                            so::claim_until.eq(None::<i64>),
+                            so::not_before.eq(*not_before),
+                            so::attempts.eq(so::attempts + 1),
+                        ))
+                        .execute(conn)?;
+                    if let Some(r) = reason {
+                        let mut set_unknown = false;
+                        if r.code.contains("STALE") {
+                            // The marketplace's quantity moved (a sale there): the compare value
+                            // is forgotten, and the orders flow brings the sale in.
+                            set_unknown = true;
+                        }
+                        let listing = l::table.filter(l::id.eq(row.listing_id));
+                        diesel::update(listing)
+                            .set((
+                                l::last_error.eq(format!("{}: {}", r.code, r.message)),
+                                l::updated_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        if set_unknown {
+                            diesel::update(l::table.filter(l::id.eq(row.listing_id)))
+                                .set(l::last_quantity.eq(None::<i64>))
+                                .execute(conn)?;
+                        }
+                    }
+                }
+                Settle::Release => {
+                    release(conn, owner, row.listing_id)?;
+                }
+                Settle::Pending { owner: to, until } => {
+                    diesel::update(mine)
+                        .set((so::claim_owner.eq(to), so::claim_until.eq(*until)))
+                        .execute(conn)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn release(conn: &mut DbConnection, owner: &str, listing_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        so::table
+            .filter(so::listing_id.eq(listing_id))
+            .filter(so::claim_owner.eq(owner)),
+    )
+    .set((
+        so::claim_owner.eq(None::<String>),
+        so::claim_until.eq(None::<i64>),
+    ))
+    .execute(conn)
+}
+
+/// Rows a pending push holds, as claimed rows (to settle them when its results come).
+pub fn held_by(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<Claimed>> {
+    let ids: Vec<i64> = so::table
+        .filter(so::claim_owner.eq(owner))
+        .select(so::listing_id)
+        .load(conn)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, i64, i64, i32, String, Option<i64>)> = so::table
+            .inner_join(l::table)
+            .filter(so::listing_id.eq_any(chunk))
+            .select((
+                so::listing_id,
+                so::version,
+                so::quantity,
+                so::attempts,
+                l::sku,
+                l::last_quantity,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(
+            |(listing_id, version, quantity, attempts, sku, last_quantity)| Claimed {
+                listing_id,
+                version,
+                quantity,
+                attempts,
+                ids: ListingIds {
+                    sku: sku.clone(),
+                    ..ListingIds::default()
+                },
+                sku,
+                last_quantity,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// One item of a push record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushItem {
+    pub listing_id: Option<i64>,
+    pub sku: String,
+    pub quantity: Option<i64>,
+    /// `pending` | `accepted` | `rejected`
+    pub state: &'static str,
+    pub rejection: Option<Rejection>,
+}
+
+/// Starts a push record; returns its id.
+pub fn begin_push(
+    conn: &mut DbConnection,
+    marketplace_id: i64,
+    kind: &str,
+    items: i32,
+    now: i64,
+) -> QueryResult<i64> {
+    crate::with_backend!(&mut *conn, |c| diesel::insert_into(p::table)
+        .values((
+            p::marketplace_id.eq(marketplace_id),
+            p::kind.eq(kind),
+            p::state.eq("pending"),
+            p::items.eq(items),
+            p::started_at.eq(now),
+        ))
+        .returning(p::id)
+        .get_result(c))
+}
+
+/// How a push ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushEnd<'a> {
+    /// `done` | `partial` | `failed` | `pending`
+    pub state: &'a str,
+    pub handle: Option<&'a str>,
+    pub error: Option<String>,
+    pub exchanges: &'a [Exchange],
+    pub items: &'a [PushItem],
+}
+
+/// Finishes (or updates) a push record with its outcome and per-item results. Items already
+/// recorded for the push (a pending one) are replaced.
+pub fn end_push(
+    conn: &mut DbConnection,
+    push_id: i64,
+    end: &PushEnd<'_>,
+    now: i64,
+) -> QueryResult<()> {
+    let accepted = end.items.iter().filter(|i| i.state == "accepted").count() as i32;
+    let rejected = end.items.iter().filter(|i| i.state == "rejected").count() as i32;
+    let exchanges = (!end.exchanges.is_empty())
+        .then(|| serde_json::to_string(end.exchanges).unwrap_or_default());
+    conn.transaction(|conn| {
+        diesel::update(p::table.filter(p::id.eq(push_id)))
+            .set((
+                p::state.eq(end.state),
+                p::accepted.eq(accepted),
+                p::rejected.eq(rejected),
+                p::handle.eq(end.handle),
+                p::error.eq(end.error.as_deref()),
+                p::finished_at.eq((end.state != "pending").then_some(now)),
+            ))
+            .execute(conn)?;
+        if let Some(x) = exchanges {
+            diesel::update(p::table.filter(p::id.eq(push_id)))
+                .set(p::exchanges.eq(x))
+                .execute(conn)?;
+        }
+        diesel::delete(pi::table.filter(pi::push_id.eq(push_id))).execute(conn)?;
+        for chunk in end.items.chunks(500) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|i| {
+                    (
+                        pi::push_id.eq(push_id),
+                        pi::listing_id.eq(i.listing_id),
+                        pi::sku.eq(&i.sku),
+                        pi::quantity.eq(i.quantity),
+                        pi::state.eq(i.state),
+                        pi::code.eq(i.rejection.as_ref().map(|r| r.code.as_str())),
+                        pi::message.eq(i.rejection.as_ref().map(|r| r.message.as_str())),
+                    )
+                })
+                .collect();
+            crate::with_backend!(&mut *conn, |c| diesel::insert_into(pi::table)
+                .values(&rows)
+                .execute(c))?;
+        }
+        Ok(())
+    })
+}
+
+/// The handle of a push still pending, if it is.
+pub fn pending_handle(conn: &mut DbConnection, push_id: i64) -> QueryResult<Option<String>> {
+    Ok(p::table
+        .filter(p::id.eq(push_id))
+        .filter(p::state.eq("pending"))
+        .select(p::handle)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// When the earliest row of an account refused for now becomes due (if any waits).
+pub fn next_due(conn: &mut DbConnection, marketplace_id: i64) -> QueryResult<Option<i64>> {
+    so::table
+        .filter(so::marketplace_id.eq(marketplace_id))
+        .filter(so::claim_owner.is_null())
+        .select(diesel::dsl::min(so::not_before))
+        .first::<Option<i64>>(conn)
+}

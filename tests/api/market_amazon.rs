@@ -1,0 +1,1456 @@
+//! The Amazon adapter against the Amazon simulator over real HTTP, the simulator's own limits
+//! under a manual clock, and the spec test: every recorded exchange checked against Amazon's
+//! official models and the JSON_LISTINGS_FEED schemas.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use adlerdo::marketplaces::amazon::Amazon;
+use adlerdo::marketplaces::{
+    AccountConfig, ListingIds, MarketError, Marketplace, Offer, Pushed, QuantityUpdate, RetryPolicy,
+};
+use adlerdo::ratelimit::{ManualClock, TimeSource};
+use adlerdo::sim::amazon::{AmazonSim, Timings};
+use adlerdo::sim::market::{Fault, RunningMarketSim, SimOptions};
+use adlerdo::spec::{Problem, Spec};
+use serde_json::{Value, json};
+
+fn options(time: TimeSource) -> SimOptions {
+    SimOptions {
+        time,
+        ..SimOptions::default()
+    }
+}
+
+fn account(
+    sim: &AmazonSim,
+    time: TimeSource,
+    retry: RetryPolicy,
+    timeout: Duration,
+) -> AccountConfig {
+    AccountConfig {
+        id: 1,
+        name: "amazon-test".into(),
+        settings: sim.account_settings(),
+        credentials: sim.account_credentials(),
+        time,
+        retry,
+        timeout,
+    }
+}
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base: Duration::from_millis(10),
+        max_wait: Duration::from_secs(5),
+    }
+}
+
+/// A simulator on real time and an adapter for it.
+async fn setup() -> (AmazonSim, Amazon) {
+    let sim = AmazonSim::start(options(TimeSource::real())).await.unwrap();
+    let amazon = Amazon::new(&account(
+        &sim,
+        TimeSource::real(),
+        quick_retry(),
+        Duration::from_secs(5),
+    ))
+    .unwrap();
+    (sim, amazon)
+}
+
+/// A simulator and an adapter sharing one manual clock (deterministic limits and feeds).
+async fn setup_manual(retry: RetryPolicy) -> (AmazonSim, Amazon, ManualClock) {
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(options(time.clone())).await.unwrap();
+    let amazon = Amazon::new(&account(&sim, time, retry, Duration::from_secs(5))).unwrap();
+    (sim, amazon, clock)
+}
+
+fn offer(sku: &str, barcode: Option<&str>, price: f64, quantity: i64) -> Offer {
+    Offer {
+        sku: sku.into(),
+        title: format!("Product {sku}"),
+        description: format!("The description of {sku}"),
+        price,
+        barcode: barcode.map(str::to_string),
+        quantity,
+        attributes: vec![("Color".into(), "Blue".into())],
+        ids: None,
+    }
+}
+
+fn update(sku: &str, quantity: i64) -> QuantityUpdate {
+    QuantityUpdate {
+        sku: sku.into(),
+        quantity,
+        ids: ListingIds {
+            sku: sku.into(),
+            ..Default::default()
+        },
+        previous: None,
+    }
+}
+
+fn codes<T>(pushed: &Pushed<T>) -> Vec<(String, Option<String>)> {
+    pushed
+        .items
+        .iter()
+        .map(|o| {
+            (
+                o.sku.clone(),
+                o.result.as_ref().err().map(|r| r.code.clone()),
+            )
+        })
+        .collect()
+}
+
+fn ok(sku: &str) -> (String, Option<String>) {
+    (sku.to_string(), None)
+}
+
+fn err(sku: &str, code: &str) -> (String, Option<String>) {
+    (sku.to_string(), Some(code.to_string()))
+}
+
+#[tokio::test]
+async fn offers_are_created_and_applied_after_processing() {
+    let (sim, amazon) = setup().await;
+    sim.set_timings(Timings {
+        processing_delay: 3600.0,
+        ..Timings::default()
+    });
+    sim.restrict_sku("RESTRICTED");
+    let offers = vec![
+        offer("MUG-1", Some("4006381333931"), 12.5, 7),
+        offer("NO-ID", None, 3.0, 1),
+        offer("RESTRICTED", Some("012345678905"), 9.0, 2),
+        offer("MUG-2", Some("012345678912"), 20.0, 0),
+    ];
+    let pushed = amazon.upsert_offers(&offers).await.unwrap();
+    assert_eq!(
+        codes(&pushed),
+        vec![
+            ok("MUG-1"),
+            err("NO-ID", "90220"),
+            err("RESTRICTED", "18742"),
+            ok("MUG-2")
+        ]
+    );
+    assert_eq!(pushed.exchanges.len(), 4);
+    assert!(
+        pushed
+            .exchanges
+            .iter()
+            .all(|e| e.operation == "putListingsItem")
+    );
+    let no_id = pushed.items[1].result.as_ref().unwrap_err();
+    assert!(
+        no_id
+            .message
+            .contains("externally_assigned_product_identifier"),
+        "{no_id:?}"
+    );
+
+    // ACCEPTED is queued, not applied.
+    assert_eq!(sim.quantity("MUG-1"), None);
+    assert_eq!(
+        amazon.find_listings(&["MUG-1".into()]).await.unwrap(),
+        vec![]
+    );
+    assert_eq!(sim.pending_changes(), 2);
+    sim.settle();
+    assert_eq!(sim.quantity("MUG-1"), Some(7));
+    assert_eq!(sim.quantity("MUG-2"), Some(0));
+    assert_eq!(sim.quantity("NO-ID"), None);
+    assert_eq!(sim.quantity("RESTRICTED"), None);
+    let attrs = sim.attributes("MUG-1").unwrap();
+    assert_eq!(attrs["item_name"][0]["value"], "Product MUG-1");
+    assert_eq!(
+        attrs["externally_assigned_product_identifier"][0]["type"],
+        "ean"
+    );
+    assert_eq!(attrs["color"][0]["value"], "Blue");
+    assert_eq!(
+        attrs["purchasable_offer"][0]["our_price"][0]["schedule"][0]["value_with_tax"],
+        12.5
+    );
+
+    // Now linked by SKU, with the ASIN Amazon gave it; an offer-only update by ASIN works.
+    let found = amazon
+        .find_listings(&["MUG-1".into(), "MUG-2".into(), "NOPE".into()])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    let mug = found.iter().find(|f| f.sku == "MUG-1").unwrap();
+    assert_eq!(mug.external_id, sim.asin("MUG-1"));
+    assert_eq!(mug.quantity, Some(7));
+    assert!(mug.active);
+    let mut by_asin = offer("MUG-1", None, 11.0, 4);
+    by_asin.ids = Some(mug.clone());
+    let pushed = amazon.upsert_offers(&[by_asin]).await.unwrap();
+    assert_eq!(codes(&pushed), vec![ok("MUG-1")]);
+    assert_eq!(
+        pushed.items[0].result.as_ref().unwrap().external_id,
+        sim.asin("MUG-1")
+    );
+    sim.settle();
+    assert_eq!(sim.quantity("MUG-1"), Some(4));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_existing_listing_is_linked_by_sku() {
+    let (sim, amazon) = setup().await;
+    sim.seed_listing("OLD/1 A", "Old listing", 5.0, 3);
+    sim.seed_listing("OLD-2", "Other", 6.0, 0);
+    for i in 0..30 {
+        sim.seed_listing(&format!("BULK-{i:02}"), "Bulk", 1.0, i);
+    }
+    // One SKU: getListingsItem (the SKU with a slash and a space stays one path segment).
+    let one = amazon.find_listings(&["OLD/1 A".into()]).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].sku, "OLD/1 A");
+    assert_eq!(one[0].quantity, Some(3));
+    assert_eq!(one[0].external_id, sim.asin("OLD/1 A"));
+    assert!(one[0].active);
+    assert!(
+        amazon
+            .find_listings(&["MISSING".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Many: searchListingsItems in chunks of 20 identifiers.
+    let mut skus: Vec<String> = (0..30).map(|i| format!("BULK-{i:02}")).collect();
+    skus.push("OLD-2".into());
+    skus.push("MISSING".into());
+    let found = amazon.find_listings(&skus).await.unwrap();
+    assert_eq!(found.len(), 31);
+    let old2 = found.iter().find(|f| f.sku == "OLD-2").unwrap();
+    assert_eq!(old2.quantity, Some(0));
+    assert!(old2.active, "discoverable even when out of stock");
+    let searches = sim
+        .calls()
+        .iter()
+        .filter(|(op, _)| op == "searchListingsItems")
+        .count();
+    assert_eq!(searches, 2);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn small_batches_are_patched_with_per_item_rejections() {
+    let (sim, amazon) = setup().await;
+    for sku in ["A", "B", "C", "R"] {
+        sim.seed_listing(sku, sku, 10.0, 1);
+    }
+    sim.restrict_sku("R");
+    let items = vec![
+        update("A", 5),
+        update("B", -2),
+        update("UNKNOWN", 3),
+        update("R", 4),
+        update("C", 0),
+    ];
+    let pushed = amazon.push_quantities(&items).await.unwrap();
+    assert!(pushed.pending.is_none());
+    assert_eq!(
+        codes(&pushed),
+        vec![
+            ok("A"),
+            err("B", "90000900"),
+            err("UNKNOWN", "NOT_FOUND"),
+            err("R", "18742"),
+            ok("C")
+        ]
+    );
+    assert!(
+        pushed
+            .items
+            .iter()
+            .all(|o| o.result.as_ref().is_ok_or_not_retryable())
+    );
+    assert_eq!(pushed.exchanges.len(), 5);
+    assert_eq!(pushed.exchanges[0].operation, "patchListingsItem");
+    assert_eq!(
+        pushed.exchanges[0].request["patches"][0]["value"][0],
+        json!({"fulfillment_channel_code": "DEFAULT", "quantity": 5})
+    );
+    assert_eq!(pushed.exchanges[1].response["status"], "INVALID");
+    sim.settle();
+    assert_eq!(sim.quantity("A"), Some(5));
+    assert_eq!(sim.quantity("B"), Some(1));
+    assert_eq!(sim.quantity("C"), Some(0));
+    assert_eq!(sim.quantity("R"), Some(1));
+    assert_eq!(sim.quantity("UNKNOWN"), None);
+    sim.stop().await;
+}
+
+trait OkOrNotRetryable {
+    fn is_ok_or_not_retryable(&self) -> bool;
+}
+
+impl<T> OkOrNotRetryable for Result<&T, &adlerdo::marketplaces::Rejection> {
+    fn is_ok_or_not_retryable(&self) -> bool {
+        match self {
+            Ok(_) => true,
+            Err(r) => !r.retryable,
+        }
+    }
+}
+
+#[tokio::test]
+async fn full_batches_go_through_a_feed() {
+    let (sim, amazon, clock) = setup_manual(quick_retry()).await;
+    let n = 25_000;
+    for i in 0..n {
+        sim.seed_listing(&format!("SKU-{i:05}"), "Seeded", 2.0, 1);
+    }
+    sim.restrict_sku("SKU-00007");
+    let mut items: Vec<QuantityUpdate> = (0..n)
+        .map(|i| update(&format!("SKU-{i:05}"), i as i64 % 50))
+        .collect();
+    items[3].quantity = -1;
+    items[4] = update("GHOST", 9);
+    assert_eq!(amazon.max_quantities_per_call(), 25_000);
+
+    let pushed = amazon.push_quantities(&items).await.unwrap();
+    let handle = pushed.pending.clone().expect("a feed handle");
+    assert!(pushed.items.is_empty());
+    let ops: Vec<&str> = pushed
+        .exchanges
+        .iter()
+        .map(|e| e.operation.as_str())
+        .collect();
+    assert_eq!(
+        ops,
+        ["createFeedDocument", "uploadFeedDocument", "createFeed"]
+    );
+    let uploaded = &pushed.exchanges[1].request["messages"];
+    assert_eq!(
+        uploaded.as_array().unwrap().len(),
+        51,
+        "the record keeps the first 50"
+    );
+
+    // IN_QUEUE, then IN_PROGRESS: nothing yet.
+    assert!(amazon.check_pending(&handle).await.unwrap().is_none());
+    clock.advance(Duration::from_secs(3));
+    assert!(amazon.check_pending(&handle).await.unwrap().is_none());
+    // The feed ends 5 s after its creation (2 s queued, 3 s processing).
+    clock.advance(Duration::from_millis(2500));
+    let done = amazon.check_pending(&handle).await.unwrap().expect("done");
+    assert_eq!(done.items.len(), n);
+    let rejected: Vec<_> = codes(&done)
+        .into_iter()
+        .filter(|(_, c)| c.is_some())
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            err("SKU-00003", "90000900"),
+            err("GHOST", "NOT_FOUND"),
+            err("SKU-00007", "18742")
+        ]
+    );
+    // Accepted by the feed, applied after the processing delay.
+    assert_eq!(sim.quantity("SKU-00010"), Some(1));
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(sim.quantity("SKU-00010"), Some(10));
+    assert_eq!(sim.quantity("SKU-24999"), Some(24999 % 50));
+    assert_eq!(sim.quantity("SKU-00003"), Some(1));
+    assert_eq!(sim.quantity("GHOST"), None);
+
+    // More than a feed takes is refused before anything is sent.
+    items.push(update("ONE-TOO-MANY", 1));
+    assert!(matches!(
+        amazon.push_quantities(&items).await,
+        Err(MarketError::Config(_))
+    ));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn feeds_that_fail_make_every_item_retryable() {
+    let (sim, amazon, clock) = setup_manual(quick_retry()).await;
+    for i in 0..30 {
+        sim.seed_listing(&format!("S{i}"), "x", 1.0, 1);
+    }
+    let items: Vec<QuantityUpdate> = (0..30).map(|i| update(&format!("S{i}"), 2)).collect();
+    // Cancel the feed while it is queued (as a seller might from Seller Central).
+    let pushed = amazon.push_quantities(&items).await.unwrap();
+    let handle = pushed.pending.unwrap();
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    let resp = client
+        .delete(format!("{}/feeds/2021-06-30/feeds/{handle}", sim.url()))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    clock.advance(Duration::from_secs(10));
+    let done = amazon.check_pending(&handle).await.unwrap().unwrap();
+    assert_eq!(done.items.len(), 30);
+    assert!(done.items.iter().all(|o| {
+        o.result
+            .as_ref()
+            .is_err_and(|r| r.retryable && r.code == "CANCELLED")
+    }));
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(
+        sim.quantity("S0"),
+        Some(1),
+        "a cancelled feed changes nothing"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_throttle_storm_is_retried_honouring_the_wait() {
+    let (sim, amazon) = setup().await;
+    sim.seed_listing("A", "A", 1.0, 1);
+    amazon.find_listings(&["A".into()]).await.unwrap(); // token fetched
+    let wait = Duration::from_millis(250);
+    sim.knobs().push_faults([
+        Fault::Throttle(wait),
+        Fault::Throttle(wait),
+        Fault::Throttle(wait),
+    ]);
+    let started = Instant::now();
+    let pushed = amazon.push_quantities(&[update("A", 8)]).await.unwrap();
+    assert!(
+        started.elapsed() >= wait * 3,
+        "waited only {:?}",
+        started.elapsed()
+    );
+    assert_eq!(codes(&pushed), vec![ok("A")]);
+
+    // A wait longer than the account's max_wait goes back to the caller.
+    sim.knobs()
+        .push_faults([Fault::Throttle(Duration::from_secs(600))]);
+    let started = Instant::now();
+    let got = amazon.find_listings(&["A".into()]).await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    match got {
+        Err(MarketError::RateLimited { retry_after }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(600)))
+        }
+        other => panic!("{other:?}"),
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_and_outages_are_transient() {
+    let (sim, amazon) = setup().await;
+    sim.seed_listing("A", "A", 1.0, 1);
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    sim.knobs()
+        .push_faults([Fault::Status(503), Fault::Status(500)]);
+    let pushed = amazon.push_quantities(&[update("A", 2)]).await.unwrap();
+    assert_eq!(codes(&pushed), vec![ok("A")]);
+
+    sim.knobs().set_outage(true);
+    let got = amazon.push_quantities(&[update("A", 3)]).await;
+    assert!(matches!(got, Err(MarketError::Transient(_))), "{got:?}");
+    sim.knobs().set_outage(false);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_timeout_is_transient_and_retried() {
+    let sim = AmazonSim::start(options(TimeSource::real())).await.unwrap();
+    sim.seed_listing("A", "A", 1.0, 1);
+    let amazon = Amazon::new(&account(
+        &sim,
+        TimeSource::real(),
+        quick_retry(),
+        Duration::from_millis(300),
+    ))
+    .unwrap();
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    sim.knobs()
+        .push_faults([Fault::Delay(Duration::from_secs(1))]);
+    let pushed = amazon.push_quantities(&[update("A", 6)]).await.unwrap();
+    assert_eq!(codes(&pushed), vec![ok("A")]);
+
+    let once = Amazon::new(&account(
+        &sim,
+        TimeSource::real(),
+        RetryPolicy {
+            max_attempts: 1,
+            ..quick_retry()
+        },
+        Duration::from_millis(300),
+    ))
+    .unwrap();
+    once.find_listings(&["A".into()]).await.unwrap();
+    sim.knobs()
+        .push_faults([Fault::Delay(Duration::from_secs(1))]);
+    let got = once.find_listings(&["A".into()]).await;
+    assert!(matches!(got, Err(MarketError::Transient(_))), "{got:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn garbage_and_truncated_answers_are_decode_errors() {
+    let sim = AmazonSim::start(options(TimeSource::real())).await.unwrap();
+    sim.seed_listing("A", "A", 1.0, 1);
+    let amazon = Amazon::new(&account(
+        &sim,
+        TimeSource::real(),
+        RetryPolicy {
+            max_attempts: 2,
+            ..quick_retry()
+        },
+        Duration::from_secs(5),
+    ))
+    .unwrap();
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    // One bad answer is retried.
+    sim.knobs().push_faults([Fault::Garbage]);
+    assert_eq!(amazon.find_listings(&["A".into()]).await.unwrap().len(), 1);
+    sim.knobs().push_faults([Fault::Truncated]);
+    assert_eq!(amazon.find_listings(&["A".into()]).await.unwrap().len(), 1);
+    // Bad answers every time: Decode, never a panic.
+    sim.knobs().push_faults([Fault::Garbage, Fault::Garbage]);
+    let got = amazon.find_listings(&["A".into()]).await;
+    assert!(matches!(got, Err(MarketError::Decode(_))), "{got:?}");
+    sim.knobs()
+        .push_faults([Fault::Truncated, Fault::Truncated]);
+    let got = amazon.push_quantities(&[update("A", 1)]).await;
+    assert!(matches!(got, Err(MarketError::Decode(_))), "{got:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_once() {
+    let (sim, amazon) = setup().await;
+    sim.seed_listing("A", "A", 1.0, 1);
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    assert_eq!(sim.token_grants(), 1);
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    assert_eq!(sim.token_grants(), 1, "the token is cached");
+
+    sim.expire_tokens();
+    let pushed = amazon.push_quantities(&[update("A", 4)]).await.unwrap();
+    assert_eq!(codes(&pushed), vec![ok("A")]);
+    assert_eq!(sim.token_grants(), 2);
+    let refused = sim
+        .calls()
+        .iter()
+        .filter(|(op, status)| op == "patchListingsItem" && *status == 403)
+        .count();
+    assert_eq!(refused, 1);
+
+    // Amazon's 403 Unauthorized on a token it issued: refresh and go on.
+    sim.knobs().push_faults([Fault::Unauthorized]);
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    assert_eq!(sim.token_grants(), 3);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_is_unauthorized() {
+    let (sim, amazon) = setup().await;
+    sim.seed_listing("A", "A", 1.0, 1);
+    amazon.find_listings(&["A".into()]).await.unwrap();
+    sim.revoke_refresh_token();
+    let got = amazon.push_quantities(&[update("A", 4)]).await;
+    assert!(matches!(got, Err(MarketError::Unauthorized(_))), "{got:?}");
+    let got = amazon
+        .upsert_offers(&[offer("A", Some("4006381333931"), 1.0, 1)])
+        .await;
+    assert!(matches!(got, Err(MarketError::Unauthorized(_))), "{got:?}");
+
+    // Wrong app credentials are refused the same way.
+    let mut bad = account(
+        &sim,
+        TimeSource::real(),
+        quick_retry(),
+        Duration::from_secs(5),
+    );
+    bad.credentials
+        .insert("client_secret".into(), json!("wrong"));
+    let got = Amazon::new(&bad)
+        .unwrap()
+        .find_listings(&["A".into()])
+        .await;
+    assert!(matches!(got, Err(MarketError::Unauthorized(_))), "{got:?}");
+    bad.credentials.remove("refresh_token");
+    assert!(matches!(Amazon::new(&bad), Err(MarketError::Config(_))));
+    sim.stop().await;
+}
+
+/// An access token straight from the simulator's LWA (JSON body, as Amazon's Java client).
+async fn token(client: &reqwest::Client, sim: &AmazonSim) -> String {
+    let creds = sim.account_credentials();
+    let resp = client
+        .post(sim.lwa_url())
+        .json(&json!({
+            "grant_type": "refresh_token",
+            "refresh_token": creds["refresh_token"],
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 3600);
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+fn item_url(sim: &AmazonSim, sku: &str) -> String {
+    format!(
+        "{}/listings/2021-08-01/items/{}/{sku}?marketplaceIds=ATVPDKIKX0DER",
+        sim.url(),
+        adlerdo::sim::amazon::SELLER_ID
+    )
+}
+
+fn patch_body(quantity: i64) -> Value {
+    json!({"productType": "PRODUCT", "patches": [{"op": "replace",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}]}]})
+}
+
+#[tokio::test]
+async fn the_simulator_enforces_limits_on_a_manual_clock() {
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(options(time.clone())).await.unwrap();
+    sim.seed_listing("A", "A", 1.0, 1);
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+
+    // patchListingsItem: burst 5, then 429 until 1/5 s has passed.
+    for _ in 0..5 {
+        let resp = client
+            .patch(item_url(&sim, "A"))
+            .header("x-amz-access-token", &token)
+            .json(&patch_body(2))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["x-amzn-RateLimit-Limit"], "5");
+        assert!(resp.headers().contains_key("x-amzn-RequestId"));
+    }
+    let resp = client
+        .patch(item_url(&sim, "A"))
+        .header("x-amz-access-token", &token)
+        .json(&patch_body(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(!resp.headers().contains_key("x-amzn-RateLimit-Limit"));
+    assert!(resp.headers().contains_key("x-amzn-RequestId"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
+    // Other operations have their own buckets.
+    let resp = client
+        .get(item_url(&sim, "A"))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    clock.advance(Duration::from_millis(200));
+    let resp = client
+        .patch(item_url(&sim, "A"))
+        .header("x-amz-access-token", &token)
+        .json(&patch_body(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    // JSON_LISTINGS_FEED: 5 feeds per 5 minutes.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let doc: Value = client
+            .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
+            .header("x-amz-access-token", &token)
+            .json(&json!({"contentType": "application/json; charset=UTF-8"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let resp = client
+            .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
+            .header("x-amz-access-token", &token)
+            .json(
+                &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+                "inputFeedDocumentId": doc["feedDocumentId"]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
+    clock.advance(Duration::from_secs(60));
+    let doc: Value = client
+        .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
+        .header("x-amz-access-token", &token)
+        .json(&json!({"contentType": "application/json; charset=UTF-8"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = client
+        .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
+        .header("x-amz-access-token", &token)
+        .json(
+            &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+            "inputFeedDocumentId": doc["feedDocumentId"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        202,
+        "one feed's worth restored after a minute"
+    );
+
+    // The presigned URL expires after five minutes.
+    clock.advance(Duration::from_secs(301));
+    let resp = client
+        .put(doc["url"].as_str().unwrap())
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("Request has expired"));
+
+    // Access tokens expire after an hour of model time.
+    clock.advance(Duration::from_secs(3600));
+    let resp = client
+        .get(item_url(&sim, "A"))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "Unauthorized");
+    assert_eq!(
+        body["errors"][0]["details"],
+        "The access token you provided has expired."
+    );
+
+    // Without enforcement, no 429.
+    let (time, _clock) = TimeSource::manual(1.0);
+    let free = AmazonSim::start(SimOptions {
+        enforce_limits: false,
+        ..options(time)
+    })
+    .await
+    .unwrap();
+    free.seed_listing("A", "A", 1.0, 1);
+    let token = self::token(&client, &free).await;
+    for _ in 0..20 {
+        let resp = client
+            .patch(item_url(&free, "A"))
+            .header("x-amz-access-token", &token)
+            .json(&patch_body(2))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    free.stop().await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_adapter_stays_under_the_limits_and_hands_long_waits_back() {
+    let (sim, amazon, clock) = setup_manual(RetryPolicy {
+        max_attempts: 3,
+        base: Duration::from_millis(10),
+        max_wait: Duration::ZERO,
+    })
+    .await;
+    for i in 0..8 {
+        sim.seed_listing(&format!("S{i}"), "x", 1.0, 1);
+    }
+    // Burst 5: the sixth patch would have to wait 200 ms, longer than max_wait here, so the
+    // adapter stops without a 429 and hands the rest back as retryable.
+    let items: Vec<QuantityUpdate> = (0..8).map(|i| update(&format!("S{i}"), 3)).collect();
+    let pushed = amazon.push_quantities(&items).await.unwrap();
+    let accepted = pushed.items.iter().filter(|o| o.result.is_ok()).count();
+    assert_eq!(accepted, 5);
+    assert!(pushed.items[5..].iter().all(|o| {
+        o.result
+            .as_ref()
+            .is_err_and(|r| r.retryable && r.code == "rate_limited")
+    }));
+    assert!(
+        sim.calls().iter().all(|(_, status)| *status != 429),
+        "the adapter never got a 429"
+    );
+    clock.advance(Duration::from_millis(200));
+    let got = amazon.push_quantities(&items[5..6]).await.unwrap();
+    assert_eq!(codes(&got), vec![ok("S5")]);
+    // An empty bucket before any answer: the whole call is RateLimited with the wait.
+    match amazon.push_quantities(&items[6..7]).await {
+        Err(MarketError::RateLimited { retry_after }) => {
+            assert_eq!(retry_after, Some(Duration::from_millis(200)))
+        }
+        other => panic!("{other:?}"),
+    }
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_plan_amazon_does_not_grant_is_corrected_by_its_429s() {
+    let sim = AmazonSim::start(options(TimeSource::real())).await.unwrap();
+    let mut config = account(
+        &sim,
+        TimeSource::real(),
+        RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(100),
+            max_wait: Duration::from_secs(5),
+        },
+        Duration::from_secs(5),
+    );
+    // The account claims a raised plan; the simulator enforces the default 5 / 5.
+    config
+        .settings
+        .insert("patchListingsItem_rate".into(), json!(100.0));
+    config
+        .settings
+        .insert("patchListingsItem_burst".into(), json!(100.0));
+    config.settings.insert("concurrency".into(), json!(1.0));
+    let amazon = Amazon::new(&config).unwrap();
+    for i in 0..8 {
+        sim.seed_listing(&format!("S{i}"), "x", 1.0, 1);
+    }
+    let items: Vec<QuantityUpdate> = (0..8).map(|i| update(&format!("S{i}"), 2)).collect();
+    let started = Instant::now();
+    let pushed = amazon.push_quantities(&items).await.unwrap();
+    assert!(
+        pushed.items.iter().all(|o| o.result.is_ok()),
+        "{:?}",
+        codes(&pushed)
+    );
+    let throttled = sim
+        .calls()
+        .iter()
+        .filter(|(_, status)| *status == 429)
+        .count();
+    assert!(throttled >= 1, "the simulator throttled the burst");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_simulator_validates_requests_and_previews() {
+    // Validation is what is tested here; the usage plans would throttle the many bad calls.
+    let sim = AmazonSim::start(SimOptions {
+        enforce_limits: false,
+        ..options(TimeSource::real())
+    })
+    .await
+    .unwrap();
+    sim.seed_listing("A", "A", 1.0, 1);
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+
+    // Form-encoded grant (as the docs show it) works too; a wrong grant does not.
+    let creds = sim.account_credentials();
+    let resp = client
+        .post(sim.lwa_url())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "Atzr|nope"),
+            ("client_id", creds["client_id"].as_str().unwrap()),
+            ("client_secret", creds["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+
+    let resp = client.get(item_url(&sim, "A")).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["details"],
+        "Access token is missing in the request header."
+    );
+
+    let bad = [
+        json!({"productType": "PRODUCT"}),
+        json!({"productType": "PRODUCT", "patches": []}),
+        json!({"productType": "PRODUCT", "patches": [{"op": "move", "path": "/attributes/x", "value": [{}]}]}),
+        json!({"productType": "PRODUCT", "patches": [{"op": "replace", "path": "/attributes/a/b", "value": [{}]}]}),
+        json!({"patches": [{"op": "replace", "path": "/attributes/a", "value": [{}]}]}),
+    ];
+    for body in bad {
+        let resp = client
+            .patch(item_url(&sim, "A"))
+            .header("x-amz-access-token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{body}");
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["errors"][0]["code"], "InvalidInput");
+    }
+    let resp = client
+        .patch(format!(
+            "{}/listings/2021-08-01/items/{}/A",
+            sim.url(),
+            adlerdo::sim::amazon::SELLER_ID
+        ))
+        .header("x-amz-access-token", &token)
+        .json(&patch_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "marketplaceIds is required");
+
+    // VALIDATION_PREVIEW answers VALID and persists nothing.
+    let resp = client
+        .patch(format!("{}&mode=VALIDATION_PREVIEW", item_url(&sim, "A")))
+        .header("x-amz-access-token", &token)
+        .json(&patch_body(99))
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(answer["status"], "VALID");
+    sim.settle();
+    assert_eq!(sim.quantity("A"), Some(1));
+
+    // A feed of more than 25,000 messages ends FATAL.
+    let messages: Vec<Value> = (1..=25_001)
+        .map(|i| {
+            json!({"messageId": i, "sku": "A", "operationType": "PATCH", "productType": "PRODUCT",
+            "patches": [{"op": "replace", "path": "/attributes/fulfillment_availability",
+            "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 1}]}]})
+        })
+        .collect();
+    let feed = json!({"header": {"sellerId": adlerdo::sim::amazon::SELLER_ID, "version": "2.0"}, "messages": messages});
+    let doc: Value = client
+        .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
+        .header("x-amz-access-token", &token)
+        .json(&json!({"contentType": "application/json; charset=UTF-8"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = client
+        .put(doc["url"].as_str().unwrap())
+        .body(serde_json::to_vec(&feed).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let created: Value = client
+        .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
+        .header("x-amz-access-token", &token)
+        .json(
+            &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+            "inputFeedDocumentId": doc["feedDocumentId"]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    sim.settle();
+    let feed: Value = client
+        .get(format!(
+            "{}/feeds/2021-06-30/feeds/{}",
+            sim.url(),
+            created["feedId"].as_str().unwrap()
+        ))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed["processingStatus"], "FATAL");
+    assert!(feed["resultFeedDocumentId"].is_string());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn searches_and_feed_lists_are_paged() {
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(SimOptions {
+        enforce_limits: false,
+        ..options(time)
+    })
+    .await
+    .unwrap();
+    for i in 0..1005 {
+        sim.seed_listing(&format!("P{i:04}"), "Paged", 1.0, 1);
+    }
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    let base = format!(
+        "{}/listings/2021-08-01/items/{}?marketplaceIds=ATVPDKIKX0DER&pageSize=20&sortBy=sku&sortOrder=ASC",
+        sim.url(),
+        adlerdo::sim::amazon::SELLER_ID
+    );
+    let mut seen = Vec::new();
+    let mut url = base.clone();
+    let mut pages = 0;
+    loop {
+        let page: Value = client
+            .get(&url)
+            .header("x-amz-access-token", &token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        pages += 1;
+        assert_eq!(page["numberOfResults"], 1005);
+        assert_eq!(page["pagination"].get("previousToken").is_some(), pages > 1);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["sku"].as_str().unwrap().to_string()),
+        );
+        match page["pagination"]["nextToken"].as_str() {
+            Some(next) => url = format!("{base}&pageToken={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 50);
+    assert_eq!(seen.len(), 1000, "at most 1,000 SKUs can be paged through");
+    assert_eq!(seen[0], "P0000");
+    assert_eq!(seen[999], "P0999");
+    let resp = client
+        .get(base.replace("pageSize=20", "pageSize=21"))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+
+    // getFeeds: newest first, filters carried by nextToken.
+    for _ in 0..3 {
+        let doc: Value = client
+            .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
+            .header("x-amz-access-token", &token)
+            .json(&json!({"contentType": "application/json; charset=UTF-8"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        client
+            .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
+            .header("x-amz-access-token", &token)
+            .json(
+                &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+                "inputFeedDocumentId": doc["feedDocumentId"]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(1));
+    }
+    let list = format!("{}/feeds/2021-06-30/feeds", sim.url());
+    let first: Value = client
+        .get(format!("{list}?feedTypes=JSON_LISTINGS_FEED&pageSize=2"))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = first["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["feedId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] > ids[1], "newest first");
+    let next = first["nextToken"].as_str().unwrap();
+    let second: Value = client
+        .get(list.clone())
+        .query(&[("nextToken", next)])
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["feeds"].as_array().unwrap().len(), 1);
+    assert!(second.get("nextToken").is_none());
+    // The never-uploaded feeds end FATAL.
+    clock.advance(Duration::from_secs(10));
+    let fatal: Value = client
+        .get(format!(
+            "{list}?feedTypes=JSON_LISTINGS_FEED&processingStatuses=FATAL"
+        ))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fatal["feeds"].as_array().unwrap().len(), 3);
+    let resp = client
+        .get(list)
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "feedTypes or nextToken is required");
+    sim.stop().await;
+}
+
+// ---- The spec test ----
+
+fn spec(file: &str) -> Spec {
+    Spec::load(format!(
+        "{}/../shared/specs/amazon/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A JSON Schema file of the feeds folder as a spec with one named definition.
+fn feed_schema(file: &str) -> Spec {
+    let path = format!(
+        "{}/../shared/specs/amazon/feeds-schemas/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    Spec::from_value(json!({"swagger": "2.0", "paths": {}, "definitions": {"doc": schema}}))
+        .unwrap()
+}
+
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    reqwest::Url::parse(&format!("http://x/?{query}"))
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn every_exchange_fits_the_official_specs() {
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(SimOptions {
+        record: true,
+        ..options(time.clone())
+    })
+    .await
+    .unwrap();
+    let amazon = Amazon::new(&account(&sim, time, quick_retry(), Duration::from_secs(5))).unwrap();
+    sim.restrict_sku("R-1");
+    for i in 0..40 {
+        sim.seed_listing(&format!("SEED {i}"), "Seeded", 2.5, 1);
+    }
+
+    // Offers (accepted and invalid), links, small and large pushes, a feed to the end.
+    let pushed = amazon
+        .upsert_offers(&[
+            offer("NEW-1", Some("4006381333931"), 9.99, 3),
+            offer("NEW-2", None, 1.0, 1),
+            offer("R-1", Some("012345678905"), 1.0, 1),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(pushed.items.len(), 3);
+    sim.settle();
+    let skus: Vec<String> = (0..25).map(|i| format!("SEED {i}")).collect();
+    assert_eq!(amazon.find_listings(&skus).await.unwrap().len(), 25);
+    assert_eq!(
+        amazon.find_listings(&["NEW-1".into()]).await.unwrap().len(),
+        1
+    );
+    assert!(
+        amazon
+            .find_listings(&["NONE".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    amazon
+        .push_quantities(&[update("NEW-1", 4), update("NONE", 1), update("SEED 1", -1)])
+        .await
+        .unwrap();
+    let mut items: Vec<QuantityUpdate> = (0..40).map(|i| update(&format!("SEED {i}"), 7)).collect();
+    items[2].quantity = -3;
+    items.push(update("R-1", 1));
+    let handle = amazon
+        .push_quantities(&items)
+        .await
+        .unwrap()
+        .pending
+        .unwrap();
+    assert!(amazon.check_pending(&handle).await.unwrap().is_none());
+    clock.advance(Duration::from_secs(10));
+    let done = amazon.check_pending(&handle).await.unwrap().unwrap();
+    assert_eq!(done.items.iter().filter(|o| o.result.is_err()).count(), 2);
+    // A few error answers of the real API (404, 400, 403) are part of the record too.
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    for (method, url) in [
+        (reqwest::Method::GET, item_url(&sim, "NONE")),
+        (
+            reqwest::Method::GET,
+            format!("{}/feeds/2021-06-30/feeds/1", sim.url()),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("{}&includedData=bogus", item_url(&sim, "NEW-1")),
+        ),
+    ] {
+        client
+            .request(method, url)
+            .header("x-amz-access-token", &token)
+            .send()
+            .await
+            .unwrap();
+    }
+    client.get(item_url(&sim, "NEW-1")).send().await.unwrap();
+    // Every part of an item, pages of a plain search, and getFeeds: shapes the adapter does not
+    // read but the simulator serves.
+    let everything = "summaries,attributes,issues,offers,fulfillmentAvailability,procurement,relationships,productTypes";
+    client
+        .get(format!(
+            "{}&includedData={everything}",
+            item_url(&sim, "NEW-1")
+        ))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(1));
+    let search = format!(
+        "{}/listings/2021-08-01/items/{}?marketplaceIds=ATVPDKIKX0DER&pageSize=20&sortBy=sku&sortOrder=ASC&includedData={everything}",
+        sim.url(),
+        adlerdo::sim::amazon::SELLER_ID
+    );
+    let page: Value = client
+        .get(&search)
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next = page["pagination"]["nextToken"].as_str().unwrap();
+    client
+        .get(format!("{search}&pageToken={next}"))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    let feeds_page: Value = client
+        .get(format!(
+            "{}/feeds/2021-06-30/feeds?feedTypes=JSON_LISTINGS_FEED&pageSize=1",
+            sim.url()
+        ))
+        .header("x-amz-access-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feeds_page["feeds"].as_array().unwrap().len(), 1);
+    assert!(feeds_page.get("nextToken").is_none(), "one feed only");
+
+    let listings = spec("listingsItems_2021-08-01.json");
+    let feeds = spec("feeds_2021-06-30.json");
+    let feed_doc = feed_schema("listings-feed-schema-v2.json");
+    let report = feed_schema("listings-feed-processing-report-schema-v2.json");
+    let recorded = sim.knobs().recorded();
+    let mut problems: Vec<String> = Vec::new();
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    let mut statuses = std::collections::BTreeSet::new();
+    for r in &recorded {
+        let what = format!("{} {} -> {}", r.method, r.path, r.status);
+        let mut report_problems = |found: Vec<Problem>, side: &str| {
+            problems.extend(found.into_iter().map(|p| format!("{what} {side}: {p}")));
+        };
+        if r.path == "/auth/o2/token" {
+            continue;
+        }
+        if r.path.starts_with("/_documents/") {
+            if r.method == "PUT" {
+                let doc: Value = serde_json::from_slice(&r.request_body).unwrap();
+                report_problems(feed_doc.validate_named("doc", &doc), "feed document");
+                *checked.entry("feed document".into()).or_default() += 1;
+            } else {
+                let body = gunzip(&r.response_body);
+                let doc: Value = serde_json::from_slice(&body).unwrap();
+                report_problems(report.validate_named("doc", &doc), "processing report");
+                *checked.entry("processing report".into()).or_default() += 1;
+            }
+            continue;
+        }
+        let spec = if r.path.starts_with("/feeds/") {
+            &feeds
+        } else {
+            &listings
+        };
+        let op = spec
+            .operation(&r.method, &r.path)
+            .and_then(|o| o.operation_id)
+            .unwrap_or_else(|| panic!("no operation for {what}"));
+        *checked.entry(op).or_default() += 1;
+        statuses.insert(r.status);
+        let request: Option<Value> =
+            (!r.request_body.is_empty()).then(|| serde_json::from_slice(&r.request_body).unwrap());
+        let found =
+            spec.validate_request(&r.method, &r.path, &query_pairs(&r.query), request.as_ref());
+        if r.status == 400 {
+            // The test's deliberately bad requests: the simulator and the spec agree they are
+            // bad.
+            assert!(
+                !found.is_empty(),
+                "{what}: the simulator refused a valid request"
+            );
+        } else {
+            report_problems(found, "request");
+        }
+        let response: Value = if r.response_body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&r.response_body).unwrap()
+        };
+        report_problems(
+            spec.validate_response(&r.method, &r.path, r.status, &response),
+            "response",
+        );
+        let has = |name: &str| r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        assert!(
+            has("x-amz-access-token") || r.status == 403,
+            "{what} without a token"
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    for op in [
+        "putListingsItem",
+        "patchListingsItem",
+        "getListingsItem",
+        "searchListingsItems",
+        "createFeedDocument",
+        "createFeed",
+        "getFeed",
+        "getFeedDocument",
+        "getFeeds",
+        "feed document",
+        "processing report",
+    ] {
+        assert!(
+            checked.contains_key(op),
+            "{op} was not exercised: {checked:?}"
+        );
+    }
+    let total: usize = checked.values().sum();
+    assert!(total >= 25, "only {total} exchanges checked: {checked:?}");
+    for status in [200, 201, 202, 400, 403, 404] {
+        assert!(
+            statuses.contains(&status),
+            "no {status} answer checked: {statuses:?}"
+        );
+    }
+
+    // The validator does catch a wrong request and a wrong answer.
+    let put = recorded
+        .iter()
+        .find(|r| r.method == "PUT" && r.path.starts_with("/listings/"))
+        .unwrap();
+    let mut body: Value = serde_json::from_slice(&put.request_body).unwrap();
+    body["requirements"] = json!("EVERYTHING");
+    body.as_object_mut().unwrap().remove("attributes");
+    let found = listings.validate_request("PUT", &put.path, &query_pairs(&put.query), Some(&body));
+    assert_eq!(found.len(), 2, "{found:?}");
+    let found = listings.validate_request("PUT", &put.path, &[], Some(&body));
+    assert!(
+        found.iter().any(|p| p.path == "query:marketplaceIds"),
+        "{found:?}"
+    );
+    let mut answer: Value = serde_json::from_slice(&put.response_body).unwrap();
+    answer["status"] = json!("DONE");
+    answer.as_object_mut().unwrap().remove("submissionId");
+    assert_eq!(
+        listings
+            .validate_response("PUT", &put.path, 200, &answer)
+            .len(),
+        2
+    );
+    let feed = recorded
+        .iter()
+        .find(|r| {
+            r.method == "GET" && r.path.starts_with("/feeds/2021-06-30/feeds/") && r.status == 200
+        })
+        .unwrap();
+    let mut answer: Value = serde_json::from_slice(&feed.response_body).unwrap();
+    answer["processingStatus"] = json!("FINISHED");
+    assert_eq!(
+        feeds
+            .validate_response("GET", &feed.path, 200, &answer)
+            .len(),
+        1
+    );
+    assert!(
+        !feeds
+            .validate_response("GET", &feed.path, 418, &answer)
+            .is_empty()
+    );
+    let bad_doc = json!({"header": {"sellerId": "S", "version": "1.0"},
+        "messages": [{"messageId": 0, "sku": "", "operationType": "PATCH", "productType": "PRODUCT"}]});
+    assert!(feed_doc.validate_named("doc", &bad_doc).len() >= 3);
+    let bad_report =
+        json!({"header": {"sellerId": "S", "version": "2.0"}, "issues": [{"severity": "FATAL"}]});
+    assert!(report.validate_named("doc", &bad_report).len() >= 3);
+    sim.stop().await;
+}
