@@ -117,6 +117,45 @@ pub fn scaled(time: &TimeSource, model: Duration) -> Duration {
     time.to_real(model.as_secs_f64())
 }
 
+/// Escapes everything but RFC 3986's unreserved characters as `%XX` (a path segment or a query
+/// value).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (and, with `plus_is_space`, a `+` as a space, as form encoding does);
+/// an invalid escape is kept as it is. The simulators and the spec validator read what the
+/// adapters write with it.
+pub fn percent_decode(text: &str, plus_is_space: bool) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' if plus_is_space => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Reads a body and parses it as JSON, telling a truncated or malformed answer apart from
 /// transport trouble.
 pub async fn json<T: serde::de::DeserializeOwned>(

@@ -10,6 +10,7 @@ pub mod ebay;
 mod error;
 pub mod http;
 pub mod shopify;
+pub mod token;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,14 +3,15 @@
 //! middleware in front of each simulator's routes.
 
 use std::collections::VecDeque;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use rand::Rng;
 
 use crate::ratelimit::TimeSource;
@@ -177,7 +178,9 @@ impl Knobs {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Locks `m` even if a handler panicked while holding it: a simulator's state stays consistent
+/// between statements, and one failed request must not take the whole simulator down.
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -275,6 +278,55 @@ pub async fn knobs_middleware(
         http_req,
         head.set_body(bytes).map_into_boxed_body(),
     ))
+}
+
+/// Binds 127.0.0.1, port 0: the listener and its base URL (`http://127.0.0.1:<port>`).
+pub fn bind_local() -> std::io::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = base_url(&listener)?;
+    Ok((listener, url))
+}
+
+/// The base URL (`http://<address>`) of a bound listener.
+pub fn base_url(listener: &TcpListener) -> std::io::Result<String> {
+    Ok(format!("http://{}", listener.local_addr()?))
+}
+
+/// Serves the app `configure` sets up on `listener` with `workers` threads, on the current
+/// Tokio runtime and without signal handling (the caller stops it through the handle). With
+/// `knobs`, the app gets them as data behind [`knobs_middleware`]; without, the middleware lets
+/// every request through untouched.
+pub fn serve<F>(
+    listener: TcpListener,
+    knobs: Option<&Knobs>,
+    workers: usize,
+    configure: F,
+) -> std::io::Result<ServerHandle>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let knobs = knobs.cloned();
+    let server = HttpServer::new(move || {
+        let app = match &knobs {
+            Some(knobs) => App::new().app_data(web::Data::new(knobs.clone())),
+            None => App::new(),
+        };
+        app.wrap(actix_web::middleware::from_fn(knobs_middleware))
+            .configure(configure.clone())
+    })
+    .workers(workers)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(handle)
+}
+
+/// One key or value of a form (`application/x-www-form-urlencoded`, or a query): `+` is a
+/// space, `%XX` a byte.
+pub fn form_decode(text: &str) -> String {
+    String::from_utf8_lossy(&crate::marketplaces::http::percent_decode(text, true)).into_owned()
 }
 
 /// A page of HTML a proxy in front of the API might send instead of JSON.

@@ -210,30 +210,17 @@ impl Spec {
                             .map(|(_, v)| v.as_str())
                             .collect()
                     };
-                    let at = format!("{location}:{name}");
-                    if raw.is_empty() {
-                        if required {
-                            problems.push(Problem::new(at, "required parameter is missing"));
-                        }
-                        continue;
-                    }
-                    let schema = if self.oas3 {
-                        param.get("schema").unwrap_or(&Value::Null)
-                    } else {
-                        param
-                    };
-                    let schema = self.deref(schema);
                     let collection = param
                         .get("collectionFormat")
                         .and_then(Value::as_str)
                         .unwrap_or("csv");
-                    let value = param_value(schema, &raw, collection);
-                    let mut found = Vec::new();
-                    self.check(schema, &value, "", 0, &mut found);
-                    problems.extend(
-                        found
-                            .into_iter()
-                            .map(|p| Problem::new(format!("{at}{}", p.path), p.message)),
+                    self.check_param(
+                        param,
+                        &raw,
+                        collection,
+                        (required, "required parameter is missing"),
+                        &format!("{location}:{name}"),
+                        &mut problems,
                     );
                 }
                 "body" => {
@@ -296,34 +283,54 @@ impl Spec {
             }
             let name = param.get("name").and_then(Value::as_str).unwrap_or("");
             let required = param.get("required").and_then(Value::as_bool) == Some(true);
-            let at = format!("header:{name}");
             let raw: Vec<&str> = headers
                 .iter()
                 .filter(|(n, _)| n.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str())
                 .collect();
-            if raw.is_empty() {
-                if required {
-                    problems.push(Problem::new(at, "required header is missing"));
-                }
-                continue;
-            }
-            let schema = if self.oas3 {
-                param.get("schema").unwrap_or(&Value::Null)
-            } else {
-                param
-            };
-            let schema = self.deref(schema);
-            let value = param_value(schema, &raw, "csv");
-            let mut found = Vec::new();
-            self.check(schema, &value, "", 0, &mut found);
-            problems.extend(
-                found
-                    .into_iter()
-                    .map(|p| Problem::new(format!("{at}{}", p.path), p.message)),
+            self.check_param(
+                param,
+                &raw,
+                "csv",
+                (required, "required header is missing"),
+                &format!("header:{name}"),
+                &mut problems,
             );
         }
         problems
+    }
+
+    /// Checks the raw values of one parameter (`at` names it in the problems) against its
+    /// schema; no value at all is `missing` when the parameter is required.
+    fn check_param(
+        &self,
+        param: &Value,
+        raw: &[&str],
+        collection: &str,
+        (required, missing): (bool, &str),
+        at: &str,
+        problems: &mut Vec<Problem>,
+    ) {
+        if raw.is_empty() {
+            if required {
+                problems.push(Problem::new(at, missing));
+            }
+            return;
+        }
+        let schema = if self.oas3 {
+            param.get("schema").unwrap_or(&Value::Null)
+        } else {
+            param
+        };
+        let schema = self.deref(schema);
+        let value = param_value(schema, raw, collection);
+        let mut found = Vec::new();
+        self.check(schema, &value, "", 0, &mut found);
+        problems.extend(
+            found
+                .into_iter()
+                .map(|p| Problem::new(format!("{at}{}", p.path), p.message)),
+        );
     }
 
     /// Validates a response body against the schema documented for `status` (falling back to
@@ -726,22 +733,8 @@ fn match_template(template: &str, path: &str) -> Option<(usize, Vec<(String, Str
 
 /// Decodes `%XX` escapes; invalid escapes and non-UTF-8 results are kept as they are.
 fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = segment.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| segment.to_string())
+    String::from_utf8(crate::marketplaces::http::percent_decode(segment, false))
+        .unwrap_or_else(|_| segment.to_string())
 }
 
 /// The JSON schema of `application/json` (or another JSON media type) in an OAS3 `content`.

@@ -25,22 +25,30 @@ pub struct Claimed {
 /// Queues quantities (listing id, account id, quantity): new rows, or a newer value for a row
 /// already waiting (even one a push holds: the version tells that push not to remove it).
 pub fn queue(conn: &mut DbConnection, items: &[(i64, i64, i64)], now: i64) -> QueryResult<usize> {
+    use diesel::upsert::excluded;
     let mut n = 0;
-    for &(listing_id, marketplace_id, quantity) in items {
+    // One statement per chunk: a full stock poll queues hundreds of thousands of rows.
+    for chunk in items.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|&(listing_id, marketplace_id, quantity)| {
+                (
+                    so::listing_id.eq(listing_id),
+                    so::marketplace_id.eq(marketplace_id),
+                    so::quantity.eq(quantity),
+                    so::version.eq(1i64),
+                    so::queued_at.eq(now),
+                )
+            })
+            .collect();
         n += crate::with_backend!(&mut *conn, |c| diesel::insert_into(so::table)
-            .values((
-                so::listing_id.eq(listing_id),
-                so::marketplace_id.eq(marketplace_id),
-                so::quantity.eq(quantity),
-                so::version.eq(1i64),
-                so::queued_at.eq(now),
-            ))
+            .values(&rows)
             .on_conflict(so::listing_id)
             .do_update()
             .set((
-                so::quantity.eq(quantity),
+                so::quantity.eq(excluded(so::quantity)),
                 so::version.eq(so::version + 1i64),
-                so::queued_at.eq(now),
+                so::queued_at.eq(excluded(so::queued_at)),
                 so::not_before.eq(0i64),
                 so::attempts.eq(0),
             ))
@@ -100,65 +108,62 @@ pub fn claim(
             .set((so::claim_owner.eq(owner), so::claim_until.eq(until)))
             .execute(conn)?;
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            type R = (
-                i64,
-                i64,
-                i64,
-                i32,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<i64>,
-            );
-            let rows: Vec<R> = so::table
-                .inner_join(l::table)
-                .filter(so::listing_id.eq_any(chunk))
-                .filter(so::claim_owner.eq(owner))
-                .select((
-                    so::listing_id,
-                    so::version,
-                    so::quantity,
-                    so::attempts,
-                    l::sku,
-                    l::external_id,
-                    l::external_ref,
-                    l::last_quantity,
-                ))
-                .load(conn)?;
-            out.extend(rows.into_iter().map(
-                |(
+        let mut out = load_claimed(conn, owner, &ids)?;
+        out.sort_by_key(|c| ids.iter().position(|i| *i == c.listing_id));
+        Ok(out)
+    })
+}
+
+/// The rows of `ids` that `owner` holds, with their listings.
+fn load_claimed(conn: &mut DbConnection, owner: &str, ids: &[i64]) -> QueryResult<Vec<Claimed>> {
+    type R = (
+        i64,
+        i64,
+        i64,
+        i32,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<R> = so::table
+            .inner_join(l::table)
+            .filter(so::listing_id.eq_any(chunk))
+            .filter(so::claim_owner.eq(owner))
+            .select((
+                so::listing_id,
+                so::version,
+                so::quantity,
+                so::attempts,
+                l::sku,
+                l::external_id,
+                l::external_ref,
+                l::last_quantity,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(
+            |(listing_id, version, quantity, attempts, sku, external_id, external_ref, last)| {
+                Claimed {
                     listing_id,
                     version,
                     quantity,
                     attempts,
+                    ids: ListingIds {
+                        sku: sku.clone(),
+                        external_id,
+                        external_ref,
+                        quantity: last,
+                        active: true,
+                    },
                     sku,
-                    external_id,
-                    external_ref,
-                    last,
-                )| {
-                    Claimed {
-                        listing_id,
-                        version,
-                        quantity,
-                        attempts,
-                        ids: ListingIds {
-                            sku: sku.clone(),
-                            external_id,
-                            external_ref,
-                            quantity: last,
-                            active: true,
-                        },
-                        sku,
-                        last_quantity: last,
-                    }
-                },
-            ));
-        }
-        out.sort_by_key(|c| ids.iter().position(|i| *i == c.listing_id));
-        Ok(out)
-    })
+                    last_quantity: last,
+                }
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// What became of one claimed row.
@@ -187,37 +192,34 @@ pub fn settle(
     now: i64,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
+        // The common case, every item taken, in a few set-based statements rather than two
+        // statements a row (a full push settles hundreds of thousands of rows).
+        let accepted: Vec<&Claimed> = rows
+            .iter()
+            .filter(|(_, o)| *o == Settle::Accepted)
+            .map(|(r, _)| *r)
+            .collect();
+        settle_accepted(conn, owner, &accepted, now)?;
         for (row, outcome) in rows {
             let mine = so::table
                 .filter(so::listing_id.eq(row.listing_id))
                 .filter(so::claim_owner.eq(owner));
             match outcome {
-                Settle::Accepted | Settle::Rejected(_) => {
+                Settle::Accepted => {}
+                Settle::Rejected(r) => {
                     // Removed only when nothing newer arrived meanwhile; else freed for the next
                     // push, which sends the newer value.
                     let removed =
                         diesel::delete(mine.filter(so::version.eq(row.version))).execute(conn)?;
                     if removed == 0 {
-                        release(conn, owner, row.listing_id)?;
+                        release(conn, owner, &[row.listing_id])?;
                     }
-                    let listing = l::table.filter(l::id.eq(row.listing_id));
-                    if let Settle::Rejected(r) = outcome {
-                        diesel::update(listing)
-                            .set((
-                                l::last_error.eq(format!("{}: {}", r.code, r.message)),
-                                l::updated_at.eq(now),
-                            ))
-                            .execute(conn)?;
-                    } else {
-                        diesel::update(listing)
-                            .set((
-                                l::last_quantity.eq(row.quantity),
-                                l::last_pushed_at.eq(now),
-                                l::last_error.eq(None::<String>),
-                                l::updated_at.eq(now),
-                            ))
-                            .execute(conn)?;
-                    }
+                    diesel::update(l::table.filter(l::id.eq(row.listing_id)))
+                        .set((
+                            l::last_error.eq(format!("{}: {}", r.code, r.message)),
+                            l::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
                 }
                 Settle::Retry { not_before, reason } => {
                     diesel::update(mine)
@@ -250,7 +252,7 @@ pub fn settle(
                     }
                 }
                 Settle::Release => {
-                    release(conn, owner, row.listing_id)?;
+                    release(conn, owner, &[row.listing_id])?;
                 }
                 Settle::Pending { owner: to, until } => {
                     diesel::update(mine)
@@ -263,17 +265,68 @@ pub fn settle(
     })
 }
 
-fn release(conn: &mut DbConnection, owner: &str, listing_id: i64) -> QueryResult<usize> {
-    diesel::update(
-        so::table
-            .filter(so::listing_id.eq(listing_id))
-            .filter(so::claim_owner.eq(owner)),
-    )
-    .set((
-        so::claim_owner.eq(None::<String>),
-        so::claim_until.eq(None::<i64>),
-    ))
-    .execute(conn)
+/// Accepted rows: removed from the outbox when nothing newer arrived meanwhile (else freed for
+/// the next push), and their listings record what the marketplace took.
+fn settle_accepted(
+    conn: &mut DbConnection,
+    owner: &str,
+    rows: &[&Claimed],
+    now: i64,
+) -> QueryResult<()> {
+    use std::collections::BTreeMap;
+    let mut by_version: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut by_quantity: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        by_version.entry(r.version).or_default().push(r.listing_id);
+        by_quantity
+            .entry(r.quantity)
+            .or_default()
+            .push(r.listing_id);
+    }
+    for (version, ids) in by_version {
+        for chunk in ids.chunks(500) {
+            diesel::delete(
+                so::table
+                    .filter(so::listing_id.eq_any(chunk))
+                    .filter(so::claim_owner.eq(owner))
+                    .filter(so::version.eq(version)),
+            )
+            .execute(conn)?;
+        }
+    }
+    // What is still held has a newer quantity: free for the next push.
+    let all: Vec<i64> = rows.iter().map(|r| r.listing_id).collect();
+    release(conn, owner, &all)?;
+    for (quantity, ids) in by_quantity {
+        for chunk in ids.chunks(500) {
+            diesel::update(l::table.filter(l::id.eq_any(chunk)))
+                .set((
+                    l::last_quantity.eq(quantity),
+                    l::last_pushed_at.eq(now),
+                    l::last_error.eq(None::<String>),
+                    l::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Frees the rows of `ids` that `owner` holds.
+fn release(conn: &mut DbConnection, owner: &str, ids: &[i64]) -> QueryResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(
+            so::table
+                .filter(so::listing_id.eq_any(chunk))
+                .filter(so::claim_owner.eq(owner)),
+        )
+        .set((
+            so::claim_owner.eq(None::<String>),
+            so::claim_until.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Rows a pending push holds, as claimed rows (to settle them when its results come).
@@ -282,36 +335,7 @@ pub fn held_by(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<Claimed>
         .filter(so::claim_owner.eq(owner))
         .select(so::listing_id)
         .load(conn)?;
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, i64, i64, i32, String, Option<i64>)> = so::table
-            .inner_join(l::table)
-            .filter(so::listing_id.eq_any(chunk))
-            .select((
-                so::listing_id,
-                so::version,
-                so::quantity,
-                so::attempts,
-                l::sku,
-                l::last_quantity,
-            ))
-            .load(conn)?;
-        out.extend(rows.into_iter().map(
-            |(listing_id, version, quantity, attempts, sku, last_quantity)| Claimed {
-                listing_id,
-                version,
-                quantity,
-                attempts,
-                ids: ListingIds {
-                    sku: sku.clone(),
-                    ..ListingIds::default()
-                },
-                sku,
-                last_quantity,
-            },
-        ));
-    }
-    Ok(out)
+    load_claimed(conn, owner, &ids)
 }
 
 /// One item of a push record.

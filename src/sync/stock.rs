@@ -126,25 +126,40 @@ pub fn allocate(
     if live.is_empty() {
         return Ok(touched);
     }
-    let account_ids: Vec<i64> = live.keys().copied().collect();
     for chunk in odoo_ids.chunks(500) {
-        let listings: Vec<(i64, i64, i64, i64, Option<i64>)> = l::table
-            .inner_join(pr::table)
+        // Products by Odoo id, then their listings by product: two index look-ups. (One join
+        // lets SQLite walk every listing of the accounts instead, for each page.)
+        let products: HashMap<i64, i64> = pr::table
             .filter(pr::odoo_id.eq_any(chunk))
-            .filter(l::marketplace_id.eq_any(&account_ids))
-            .filter(l::status.eq_any(["active", "pending"]))
+            .select((pr::id, pr::odoo_id.assume_not_null()))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .collect();
+        if products.is_empty() {
+            continue;
+        }
+        let product_ids: Vec<i64> = products.keys().copied().collect();
+        let listings: Vec<(i64, i64, i64, i64, Option<i64>)> = l::table
+            .filter(l::product_id.eq_any(&product_ids))
             .select((
                 l::id,
                 l::marketplace_id,
-                pr::id,
-                pr::odoo_id.assume_not_null(),
+                l::product_id.assume_not_null(),
+                l::status,
                 l::last_quantity,
             ))
-            .load(conn)?;
+            .load::<(i64, i64, i64, String, Option<i64>)>(conn)?
+            .into_iter()
+            .filter(|(_, account, _, status, _)| {
+                live.contains_key(account) && (status == "active" || status == "pending")
+            })
+            .filter_map(|(id, account, product, _, last)| {
+                Some((id, account, product, *products.get(&product)?, last))
+            })
+            .collect();
         if listings.is_empty() {
             continue;
         }
-        let product_ids: Vec<i64> = listings.iter().map(|r| r.2).collect();
         let (levels, reserved) = figures(conn, chunk, &product_ids)?;
         let listing_ids: Vec<i64> = listings.iter().map(|r| r.0).collect();
         let waiting: HashMap<i64, i64> = outbox::waiting(conn, &listing_ids)?.into_iter().collect();
@@ -219,9 +234,9 @@ pub fn figures(
     Ok((levels, reserved))
 }
 
-/// Reads the quantities of `ids` in every scope, stores them, allocates them, and queues the
-/// push of each account that has something new (after the debounce).
-pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<usize> {
+/// Reads the quantities of `ids` in every scope, stores them and allocates them; returns the
+/// accounts that have something new to push.
+pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<BTreeSet<i64>> {
     let client = state.odoo.client().await.context("connecting to Odoo")?;
     let accounts = state.db.run(accounts::load_all).await?;
     let mut read = Vec::new();
@@ -230,7 +245,7 @@ pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<usize> {
         read.push((scope_key(&scope), levels));
     }
     let now = now_ms();
-    let touched = state
+    Ok(state
         .db
         .write(move |c| {
             c.transaction(|c| {
@@ -240,15 +255,22 @@ pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<usize> {
                 allocate(c, &accounts, &ids, now)
             })
         })
-        .await?;
-    let debounce = Duration::from_millis(state.settings.stock.debounce_ms);
-    for &marketplace_id in &touched {
+        .await?)
+}
+
+/// Queues the stock push of each account after `delay` (folded into one already waiting).
+pub async fn push_accounts(
+    state: &AppState,
+    accounts: impl IntoIterator<Item = i64>,
+    delay: Duration,
+) -> anyhow::Result<()> {
+    for marketplace_id in accounts {
         state
             .queue
-            .enqueue_after(&PushStock::new(marketplace_id), debounce)
+            .enqueue_after(&PushStock::new(marketplace_id), delay)
             .await?;
     }
-    Ok(touched.len())
+    Ok(())
 }
 
 /// Reads the quantities of the variants Odoo reported as changed.
@@ -265,9 +287,13 @@ impl Job for SyncStockIds {
 
     async fn run(self, state: AppState) -> anyhow::Result<()> {
         let n = self.ids.len();
-        let accounts = refresh(&state, self.ids).await?;
-        log::info!("stock of {n} variant(s) read from Odoo; {accounts} account(s) to push");
-        Ok(())
+        let touched = refresh(&state, self.ids).await?;
+        log::info!(
+            "stock of {n} variant(s) read from Odoo; {} account(s) to push",
+            touched.len()
+        );
+        let debounce = Duration::from_millis(state.settings.stock.debounce_ms);
+        push_accounts(&state, touched, debounce).await
     }
 }
 
@@ -298,12 +324,15 @@ impl Job for PollStock {
             })
             .await?;
         let batch = state.settings.stock.read_batch.max(1);
+        // Every page is allocated before anything is pushed: the pushes then go out in the
+        // largest batches each marketplace takes (an Amazon feed of 25,000 rather than one small
+        // feed a page, when five feeds are allowed per five minutes).
         for page in ids.chunks(batch) {
             refresh(&state, page.to_vec()).await?;
         }
         log::info!("stock poll: {} variant(s) read from Odoo", ids.len());
-        // Quantities left waiting (a push that gave up on bad credentials, a lost job) go out
-        // too.
+        // What this poll queued, and quantities left waiting before (a push that gave up on bad
+        // credentials, a lost job), go out.
         let waiting: Vec<i64> = state
             .db
             .run(|c| {
@@ -313,9 +342,7 @@ impl Job for PollStock {
                     .load(c)
             })
             .await?;
-        for marketplace_id in waiting {
-            state.queue.enqueue(&PushStock::new(marketplace_id)).await?;
-        }
+        push_accounts(&state, waiting, Duration::ZERO).await?;
         let dirty: Vec<i64> = state
             .db
             .run(|c| {

@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 use super::outbox::{self, Claimed, PushEnd, PushItem, Settle};
 use crate::jobs::{Job, backoff, now_ms, runner::permanent};
 use crate::marketplaces::{
-    ItemOutcome, MarketError, Marketplace, Pushed, QuantityUpdate, Rejection,
+    Exchange, ItemOutcome, MarketError, Marketplace, Pushed, QuantityUpdate, Rejection,
 };
 use crate::state::AppState;
 
-/// Rows one claim takes: enough for several calls, at most one Amazon feed.
+/// Rows one claim takes: enough for many calls (they are recorded in one transaction), at most
+/// one Amazon feed.
 fn claim_size(adapter: &dyn Marketplace) -> i64 {
     let per_call = adapter.max_quantities_per_call().max(1);
-    (per_call * adapter.max_concurrency().max(1) * 4).min(25_000) as i64
+    (per_call * adapter.max_concurrency().max(1) * 16).clamp(1_000, 25_000) as i64
 }
 
 /// How long one job pushes before it hands over to a fresh job (so one huge account does not
@@ -31,6 +32,9 @@ const SLICE: Duration = Duration::from_secs(60);
 /// How often a push the marketplace processes later is asked about (marketplace seconds; the
 /// sandbox's time scale shortens it). Amazon's getFeed allows 2 calls a second.
 const CHECK_EVERY_SECS: f64 = 5.0;
+/// Then, while it is still being processed (within getFeed's 2 calls a second, shared by every
+/// pending push of the account).
+const RECHECK_EVERY_SECS: f64 = 2.0;
 
 /// Pushes an account's waiting quantities.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -166,9 +170,9 @@ impl Job for PushStock {
     }
 }
 
-/// Sends claimed rows in calls of the marketplace's size, as many at once as it allows, and
-/// settles them. Returns the first call error that should stop the job (rows of failed calls are
-/// released or rescheduled, never dropped).
+/// Sends claimed rows in calls of the marketplace's size, as many at once as it allows, then
+/// records the calls and settles their rows in one transaction. Returns the first call error
+/// that should stop the job (rows of failed calls are released or rescheduled, never dropped).
 async fn push_rows(
     state: &AppState,
     account_id: i64,
@@ -185,12 +189,15 @@ async fn push_rows(
     let mut stream =
         futures_util::stream::iter(calls).buffer_unordered(adapter.max_concurrency().max(1));
     let mut first_error = None;
+    let mut records = Vec::new();
     while let Some((chunk, started, result)) = stream.next().await {
-        let error = record(state, account_id, owner, chunk, started, result).await?;
+        let (record, error) = CallRecord::new(chunk, started, result, now_ms());
+        records.push(record);
         if let Some(e) = error {
             first_error.get_or_insert(e);
         }
     }
+    record_calls(state, account_id, owner, records).await?;
     first_error.map_or(Ok(()), Err)
 }
 
@@ -213,122 +220,152 @@ async fn push_chunk<'a>(
     (chunk, started, result)
 }
 
-/// Records one call and settles its rows; hands back the call's error, if any.
-async fn record(
-    state: &AppState,
-    account_id: i64,
-    owner: &str,
-    chunk: &[Claimed],
+/// What one call did, ready to be recorded.
+struct CallRecord {
+    rows: Vec<Claimed>,
     started: i64,
-    result: Result<Pushed<()>, MarketError>,
-) -> Result<Option<MarketError>, MarketError> {
-    let now = now_ms();
-    let (settles, items, end_state, handle, error, exchanges, call_error) = match result {
-        Ok(pushed) => {
-            if let Some(handle) = pushed.pending.clone() {
-                let items = chunk
-                    .iter()
-                    .map(|r| item(r, "pending", None))
-                    .collect::<Vec<_>>();
-                (
-                    Vec::new(),
-                    items,
-                    "pending",
-                    Some(handle),
-                    None,
-                    pushed.exchanges,
-                    None,
-                )
-            } else {
+    /// Empty for a pending call: its rows are handed to the push itself.
+    settles: Vec<(Claimed, Settle)>,
+    items: Vec<PushItem>,
+    state: &'static str,
+    handle: Option<String>,
+    error: Option<String>,
+    exchanges: Vec<Exchange>,
+}
+
+impl CallRecord {
+    fn new(
+        chunk: &[Claimed],
+        started: i64,
+        result: Result<Pushed<()>, MarketError>,
+        now: i64,
+    ) -> (Self, Option<MarketError>) {
+        let rows = chunk.to_vec();
+        match result {
+            Ok(pushed) if pushed.pending.is_some() => (
+                Self {
+                    items: chunk.iter().map(|r| item(r, "pending", None)).collect(),
+                    rows,
+                    started,
+                    settles: Vec::new(),
+                    state: "pending",
+                    handle: pushed.pending,
+                    error: None,
+                    exchanges: pushed.exchanges,
+                },
+                None,
+            ),
+            Ok(pushed) => {
                 let (settles, items) = settle_items(chunk, &pushed.items, now);
                 let rejected = items.iter().any(|i| i.state == "rejected");
                 (
-                    settles,
-                    items,
-                    if rejected { "partial" } else { "done" },
-                    None,
-                    None,
-                    pushed.exchanges,
+                    Self {
+                        rows,
+                        started,
+                        settles,
+                        items,
+                        state: if rejected { "partial" } else { "done" },
+                        handle: None,
+                        error: None,
+                        exchanges: pushed.exchanges,
+                    },
                     None,
                 )
             }
+            Err(e) => {
+                // Retryable: free at once for the job's next attempt. Otherwise (credentials,
+                // settings): held back a minute, until an admin fixes the account.
+                let settle = if e.is_retryable() {
+                    Settle::Release
+                } else {
+                    Settle::Retry {
+                        not_before: now + 60_000,
+                        reason: None,
+                    }
+                };
+                (
+                    Self {
+                        settles: chunk.iter().map(|r| (r.clone(), settle.clone())).collect(),
+                        items: chunk.iter().map(|r| item(r, "pending", None)).collect(),
+                        rows,
+                        started,
+                        state: "failed",
+                        handle: None,
+                        error: Some(e.to_string()),
+                        exchanges: Vec::new(),
+                    },
+                    Some(e),
+                )
+            }
         }
-        Err(e) => {
-            let settles = chunk
-                .iter()
-                .map(|r| {
-                    let s = if e.is_retryable() {
-                        Settle::Release
-                    } else {
-                        Settle::Retry {
-                            not_before: now + 60_000,
-                            reason: None,
-                        }
-                    };
-                    (r.clone(), s)
-                })
-                .collect();
-            let items = chunk.iter().map(|r| item(r, "pending", None)).collect();
-            (
-                settles,
-                items,
-                "failed",
-                None,
-                Some(e.to_string()),
-                Vec::new(),
-                Some(e),
-            )
-        }
-    };
+    }
+}
+
+/// Records the calls of one claim and settles their rows, in one transaction; queues the check
+/// of every pending call.
+async fn record_calls(
+    state: &AppState,
+    account_id: i64,
+    owner: &str,
+    records: Vec<CallRecord>,
+) -> Result<(), MarketError> {
     let owner = owner.to_string();
-    let handle2 = handle.clone();
     let claim_ms = (state.settings.stock.claim_secs * 1000) as i64;
-    let chunk_rows: Vec<Claimed> = chunk.to_vec();
-    let push_id = state
+    let now = now_ms();
+    let pending = state
         .db
         .write(move |c| {
             c.transaction(|c| {
-                let push_id =
-                    outbox::begin_push(c, account_id, "stock", items.len() as i32, started)?;
-                let mut settles = settles;
-                if handle2.is_some() {
-                    // The marketplace processes the batch later: the rows stay held by this push
-                    // until its results are in.
-                    let holder = pending_owner(push_id);
-                    settles = chunk_rows
-                        .iter()
-                        .map(|r| {
-                            (
-                                r.clone(),
-                                Settle::Pending {
-                                    owner: holder.clone(),
-                                    until: now + claim_ms.max(3_600_000),
-                                },
-                            )
-                        })
-                        .collect();
+                let mut pending = Vec::new();
+                for r in &records {
+                    let push_id = outbox::begin_push(
+                        c,
+                        account_id,
+                        "stock",
+                        r.items.len() as i32,
+                        r.started,
+                    )?;
+                    let settles: Vec<(&Claimed, Settle)> = if r.handle.is_some() {
+                        // The marketplace processes the batch later: the rows stay held by this
+                        // push until its results are in.
+                        let holder = pending_owner(push_id);
+                        let until = now + claim_ms.max(3_600_000);
+                        pending.push(push_id);
+                        r.rows
+                            .iter()
+                            .map(|row| {
+                                (
+                                    row,
+                                    Settle::Pending {
+                                        owner: holder.clone(),
+                                        until,
+                                    },
+                                )
+                            })
+                            .collect()
+                    } else {
+                        r.settles.iter().map(|(row, s)| (row, s.clone())).collect()
+                    };
+                    outbox::settle(c, &owner, &settles, now)?;
+                    outbox::end_push(
+                        c,
+                        push_id,
+                        &PushEnd {
+                            state: r.state,
+                            handle: r.handle.as_deref(),
+                            error: r.error.clone(),
+                            exchanges: &r.exchanges,
+                            items: &r.items,
+                        },
+                        now,
+                    )?;
                 }
-                let refs: Vec<(&Claimed, Settle)> =
-                    settles.iter().map(|(r, s)| (r, s.clone())).collect();
-                outbox::settle(c, &owner, &refs, now)?;
-                outbox::end_push(
-                    c,
-                    push_id,
-                    &PushEnd {
-                        state: end_state,
-                        handle: handle2.as_deref(),
-                        error,
-                        exchanges: &exchanges,
-                        items: &items,
-                    },
-                    now,
-                )?;
-                Ok(push_id)
+                Ok(pending)
             })
         })
         .await
         .map_err(|e| MarketError::Transient(format!("cannot record the push: {e}")))?;
-    if handle.is_some() {
+    for push_id in pending {
         state
             .queue
             .enqueue_after(
@@ -341,7 +378,7 @@ async fn record(
             .await
             .map_err(|e| MarketError::Transient(format!("cannot queue the push check: {e}")))?;
     }
-    Ok(call_error)
+    Ok(())
 }
 
 fn pending_owner(push_id: i64) -> String {
@@ -443,7 +480,7 @@ impl Job for CheckPush {
             Ok(None) => {
                 state
                     .queue
-                    .enqueue_after(&self, state.markets.time().to_real(CHECK_EVERY_SECS))
+                    .enqueue_after(&self, state.markets.time().to_real(RECHECK_EVERY_SECS))
                     .await?;
                 return Ok(());
             }

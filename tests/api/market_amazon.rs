@@ -385,12 +385,11 @@ async fn feeds_that_fail_make_every_item_retryable() {
     let handle = pushed.pending.unwrap();
     let client = reqwest::Client::new();
     let token = token(&client, &sim).await;
-    let resp = client
-        .delete(format!("{}/feeds/2021-06-30/feeds/{handle}", sim.url()))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = send(
+        client.delete(format!("{}/feeds/2021-06-30/feeds/{handle}", sim.url())),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     clock.advance(Duration::from_secs(10));
     let done = amazon.check_pending(&handle).await.unwrap().unwrap();
@@ -621,6 +620,71 @@ fn patch_body(quantity: i64) -> Value {
         "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": quantity}]}]})
 }
 
+/// Sends `req` to the simulator with the access token.
+async fn send(req: reqwest::RequestBuilder, token: &str) -> reqwest::Response {
+    req.header("x-amz-access-token", token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A GET with the access token, answered with JSON.
+async fn get_json(client: &reqwest::Client, url: impl reqwest::IntoUrl, token: &str) -> Value {
+    send(client.get(url), token).await.json().await.unwrap()
+}
+
+/// patchListingsItem of `sku`'s quantity, straight to the simulator.
+async fn patch_item(
+    client: &reqwest::Client,
+    sim: &AmazonSim,
+    token: &str,
+    sku: &str,
+    quantity: i64,
+) -> reqwest::Response {
+    let req = client.patch(item_url(sim, sku)).json(&patch_body(quantity));
+    send(req, token).await
+}
+
+/// getListingsItem of `sku`, straight to the simulator.
+async fn get_item(
+    client: &reqwest::Client,
+    sim: &AmazonSim,
+    token: &str,
+    sku: &str,
+) -> reqwest::Response {
+    send(client.get(item_url(sim, sku)), token).await
+}
+
+/// createFeedDocument: the document (its id and upload URL).
+async fn feed_document(client: &reqwest::Client, sim: &AmazonSim, token: &str) -> Value {
+    let req = client
+        .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
+        .json(&json!({"contentType": "application/json; charset=UTF-8"}));
+    send(req, token).await.json().await.unwrap()
+}
+
+/// createFeed of a JSON_LISTINGS_FEED on the document `doc`.
+async fn create_feed(
+    client: &reqwest::Client,
+    sim: &AmazonSim,
+    token: &str,
+    doc: &Value,
+) -> reqwest::Response {
+    let req = client
+        .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
+        .json(
+            &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
+            "inputFeedDocumentId": doc["feedDocumentId"]}),
+        );
+    send(req, token).await
+}
+
+/// createFeedDocument, then createFeed on it: the createFeed answer.
+async fn submit_feed(client: &reqwest::Client, sim: &AmazonSim, token: &str) -> reqwest::Response {
+    let doc = feed_document(client, sim, token).await;
+    create_feed(client, sim, token, &doc).await
+}
+
 #[tokio::test]
 async fn the_simulator_enforces_limits_on_a_manual_clock() {
     let (time, clock) = TimeSource::manual(1.0);
@@ -631,94 +695,34 @@ async fn the_simulator_enforces_limits_on_a_manual_clock() {
 
     // patchListingsItem: burst 5, then 429 until 1/5 s has passed.
     for _ in 0..5 {
-        let resp = client
-            .patch(item_url(&sim, "A"))
-            .header("x-amz-access-token", &token)
-            .json(&patch_body(2))
-            .send()
-            .await
-            .unwrap();
+        let resp = patch_item(&client, &sim, &token, "A", 2).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.headers()["x-amzn-RateLimit-Limit"], "5");
         assert!(resp.headers().contains_key("x-amzn-RequestId"));
     }
-    let resp = client
-        .patch(item_url(&sim, "A"))
-        .header("x-amz-access-token", &token)
-        .json(&patch_body(2))
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_item(&client, &sim, &token, "A", 2).await;
     assert_eq!(resp.status(), 429);
     assert!(!resp.headers().contains_key("x-amzn-RateLimit-Limit"));
     assert!(resp.headers().contains_key("x-amzn-RequestId"));
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
     // Other operations have their own buckets.
-    let resp = client
-        .get(item_url(&sim, "A"))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get_item(&client, &sim, &token, "A").await;
     assert_eq!(resp.status(), 200);
     clock.advance(Duration::from_millis(200));
-    let resp = client
-        .patch(item_url(&sim, "A"))
-        .header("x-amz-access-token", &token)
-        .json(&patch_body(2))
-        .send()
-        .await
-        .unwrap();
+    let resp = patch_item(&client, &sim, &token, "A", 2).await;
     assert_eq!(resp.status(), 200);
 
     // JSON_LISTINGS_FEED: 5 feeds per 5 minutes.
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        let doc: Value = client
-            .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
-            .header("x-amz-access-token", &token)
-            .json(&json!({"contentType": "application/json; charset=UTF-8"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let resp = client
-            .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
-            .header("x-amz-access-token", &token)
-            .json(
-                &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
-                "inputFeedDocumentId": doc["feedDocumentId"]}),
-            )
-            .send()
-            .await
-            .unwrap();
+        let resp = submit_feed(&client, &sim, &token).await;
         statuses.push(resp.status().as_u16());
     }
     assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
     clock.advance(Duration::from_secs(60));
-    let doc: Value = client
-        .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
-        .header("x-amz-access-token", &token)
-        .json(&json!({"contentType": "application/json; charset=UTF-8"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let resp = client
-        .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
-        .header("x-amz-access-token", &token)
-        .json(
-            &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
-            "inputFeedDocumentId": doc["feedDocumentId"]}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let doc = feed_document(&client, &sim, &token).await;
+    let resp = create_feed(&client, &sim, &token, &doc).await;
     assert_eq!(
         resp.status(),
         202,
@@ -738,12 +742,7 @@ async fn the_simulator_enforces_limits_on_a_manual_clock() {
 
     // Access tokens expire after an hour of model time.
     clock.advance(Duration::from_secs(3600));
-    let resp = client
-        .get(item_url(&sim, "A"))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get_item(&client, &sim, &token, "A").await;
     assert_eq!(resp.status(), 403);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "Unauthorized");
@@ -763,13 +762,7 @@ async fn the_simulator_enforces_limits_on_a_manual_clock() {
     free.seed_listing("A", "A", 1.0, 1);
     let token = self::token(&client, &free).await;
     for _ in 0..20 {
-        let resp = client
-            .patch(item_url(&free, "A"))
-            .header("x-amz-access-token", &token)
-            .json(&patch_body(2))
-            .send()
-            .await
-            .unwrap();
+        let resp = patch_item(&client, &free, &token, "A", 2).await;
         assert_eq!(resp.status(), 200);
     }
     free.stop().await;
@@ -904,13 +897,7 @@ async fn the_simulator_validates_requests_and_previews() {
         json!({"patches": [{"op": "replace", "path": "/attributes/a", "value": [{}]}]}),
     ];
     for body in bad {
-        let resp = client
-            .patch(item_url(&sim, "A"))
-            .header("x-amz-access-token", &token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let resp = send(client.patch(item_url(&sim, "A")).json(&body), &token).await;
         assert_eq!(resp.status(), 400, "{body}");
         let answer: Value = resp.json().await.unwrap();
         assert_eq!(answer["errors"][0]["code"], "InvalidInput");
@@ -929,13 +916,10 @@ async fn the_simulator_validates_requests_and_previews() {
     assert_eq!(resp.status(), 400, "marketplaceIds is required");
 
     // VALIDATION_PREVIEW answers VALID and persists nothing.
-    let resp = client
+    let req = client
         .patch(format!("{}&mode=VALIDATION_PREVIEW", item_url(&sim, "A")))
-        .header("x-amz-access-token", &token)
-        .json(&patch_body(99))
-        .send()
-        .await
-        .unwrap();
+        .json(&patch_body(99));
+    let resp = send(req, &token).await;
     let answer: Value = resp.json().await.unwrap();
     assert_eq!(answer["status"], "VALID");
     sim.settle();
@@ -950,16 +934,7 @@ async fn the_simulator_validates_requests_and_previews() {
         })
         .collect();
     let feed = json!({"header": {"sellerId": adlerdo::sim::amazon::SELLER_ID, "version": "2.0"}, "messages": messages});
-    let doc: Value = client
-        .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
-        .header("x-amz-access-token", &token)
-        .json(&json!({"contentType": "application/json; charset=UTF-8"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = feed_document(&client, &sim, &token).await;
     let resp = client
         .put(doc["url"].as_str().unwrap())
         .body(serde_json::to_vec(&feed).unwrap())
@@ -967,33 +942,22 @@ async fn the_simulator_validates_requests_and_previews() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let created: Value = client
-        .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
-        .header("x-amz-access-token", &token)
-        .json(
-            &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
-            "inputFeedDocumentId": doc["feedDocumentId"]}),
-        )
-        .send()
+    let created: Value = create_feed(&client, &sim, &token, &doc)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     sim.settle();
-    let feed: Value = client
-        .get(format!(
+    let feed: Value = get_json(
+        &client,
+        format!(
             "{}/feeds/2021-06-30/feeds/{}",
             sim.url(),
             created["feedId"].as_str().unwrap()
-        ))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(feed["processingStatus"], "FATAL");
     assert!(feed["resultFeedDocumentId"].is_string());
     sim.stop().await;
@@ -1022,15 +986,7 @@ async fn searches_and_feed_lists_are_paged() {
     let mut url = base.clone();
     let mut pages = 0;
     loop {
-        let page: Value = client
-            .get(&url)
-            .header("x-amz-access-token", &token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = get_json(&client, &url, &token).await;
         pages += 1;
         assert_eq!(page["numberOfResults"], 1005);
         assert_eq!(page["pagination"].get("previousToken").is_some(), pages > 1);
@@ -1050,48 +1006,25 @@ async fn searches_and_feed_lists_are_paged() {
     assert_eq!(seen.len(), 1000, "at most 1,000 SKUs can be paged through");
     assert_eq!(seen[0], "P0000");
     assert_eq!(seen[999], "P0999");
-    let resp = client
-        .get(base.replace("pageSize=20", "pageSize=21"))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = send(
+        client.get(base.replace("pageSize=20", "pageSize=21")),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), 400);
 
     // getFeeds: newest first, filters carried by nextToken.
     for _ in 0..3 {
-        let doc: Value = client
-            .post(format!("{}/feeds/2021-06-30/documents", sim.url()))
-            .header("x-amz-access-token", &token)
-            .json(&json!({"contentType": "application/json; charset=UTF-8"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        client
-            .post(format!("{}/feeds/2021-06-30/feeds", sim.url()))
-            .header("x-amz-access-token", &token)
-            .json(
-                &json!({"feedType": "JSON_LISTINGS_FEED", "marketplaceIds": ["ATVPDKIKX0DER"],
-                "inputFeedDocumentId": doc["feedDocumentId"]}),
-            )
-            .send()
-            .await
-            .unwrap();
+        submit_feed(&client, &sim, &token).await;
         clock.advance(Duration::from_secs(1));
     }
     let list = format!("{}/feeds/2021-06-30/feeds", sim.url());
-    let first: Value = client
-        .get(format!("{list}?feedTypes=JSON_LISTINGS_FEED&pageSize=2"))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = get_json(
+        &client,
+        format!("{list}?feedTypes=JSON_LISTINGS_FEED&pageSize=2"),
+        &token,
+    )
+    .await;
     let ids: Vec<&str> = first["feeds"]
         .as_array()
         .unwrap()
@@ -1101,38 +1034,20 @@ async fn searches_and_feed_lists_are_paged() {
     assert_eq!(ids.len(), 2);
     assert!(ids[0] > ids[1], "newest first");
     let next = first["nextToken"].as_str().unwrap();
-    let second: Value = client
-        .get(list.clone())
-        .query(&[("nextToken", next)])
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let req = client.get(list.clone()).query(&[("nextToken", next)]);
+    let second: Value = send(req, &token).await.json().await.unwrap();
     assert_eq!(second["feeds"].as_array().unwrap().len(), 1);
     assert!(second.get("nextToken").is_none());
     // The never-uploaded feeds end FATAL.
     clock.advance(Duration::from_secs(10));
-    let fatal: Value = client
-        .get(format!(
-            "{list}?feedTypes=JSON_LISTINGS_FEED&processingStatuses=FATAL"
-        ))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fatal: Value = get_json(
+        &client,
+        format!("{list}?feedTypes=JSON_LISTINGS_FEED&processingStatuses=FATAL"),
+        &token,
+    )
+    .await;
     assert_eq!(fatal["feeds"].as_array().unwrap().len(), 3);
-    let resp = client
-        .get(list)
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = send(client.get(list), &token).await;
     assert_eq!(resp.status(), 400, "feedTypes or nextToken is required");
     sim.stop().await;
 }
@@ -1244,60 +1159,38 @@ async fn every_exchange_fits_the_official_specs() {
             format!("{}&includedData=bogus", item_url(&sim, "NEW-1")),
         ),
     ] {
-        client
-            .request(method, url)
-            .header("x-amz-access-token", &token)
-            .send()
-            .await
-            .unwrap();
+        send(client.request(method, url), &token).await;
     }
     client.get(item_url(&sim, "NEW-1")).send().await.unwrap();
     // Every part of an item, pages of a plain search, and getFeeds: shapes the adapter does not
     // read but the simulator serves.
     let everything = "summaries,attributes,issues,offers,fulfillmentAvailability,procurement,relationships,productTypes";
-    client
-        .get(format!(
+    send(
+        client.get(format!(
             "{}&includedData={everything}",
             item_url(&sim, "NEW-1")
-        ))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
+        )),
+        &token,
+    )
+    .await;
     clock.advance(Duration::from_secs(1));
     let search = format!(
         "{}/listings/2021-08-01/items/{}?marketplaceIds=ATVPDKIKX0DER&pageSize=20&sortBy=sku&sortOrder=ASC&includedData={everything}",
         sim.url(),
         adlerdo::sim::amazon::SELLER_ID
     );
-    let page: Value = client
-        .get(&search)
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(&client, &search, &token).await;
     let next = page["pagination"]["nextToken"].as_str().unwrap();
-    client
-        .get(format!("{search}&pageToken={next}"))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap();
-    let feeds_page: Value = client
-        .get(format!(
+    send(client.get(format!("{search}&pageToken={next}")), &token).await;
+    let feeds_page: Value = get_json(
+        &client,
+        format!(
             "{}/feeds/2021-06-30/feeds?feedTypes=JSON_LISTINGS_FEED&pageSize=1",
             sim.url()
-        ))
-        .header("x-amz-access-token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(feeds_page["feeds"].as_array().unwrap().len(), 1);
     assert!(feeds_page.get("nextToken").is_none(), "one feed only");
 

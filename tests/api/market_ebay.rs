@@ -626,29 +626,35 @@ async fn the_registry_builds_the_adapter_and_starts_the_simulator() {
 
 // ---- raw HTTP: what the adapter never sends --------------------------------------------------
 
-async fn raw_token(sim: &EbaySim) -> String {
-    let creds = sim.account_credentials();
-    let resp = reqwest::Client::new()
+/// A refresh-token grant for `scope` with the simulator's credentials, straight to it.
+async fn token_grant(sim: &EbaySim, scope: &str) -> reqwest::Response {
+    reqwest::Client::new()
         .post(format!("{}/identity/v1/oauth2/token", sim.url()))
         .basic_auth(
-            creds["client_id"].as_str().unwrap(),
-            creds["client_secret"].as_str(),
+            adlerdo::sim::ebay::CLIENT_ID,
+            Some(adlerdo::sim::ebay::CLIENT_SECRET),
         )
         .form(&[
             ("grant_type", "refresh_token"),
-            ("refresh_token", creds["refresh_token"].as_str().unwrap()),
-            (
-                "scope",
-                "https://api.ebay.com/oauth/api_scope/sell.inventory",
-            ),
+            ("refresh_token", adlerdo::sim::ebay::REFRESH_TOKEN),
+            ("scope", scope),
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn raw_token(sim: &EbaySim) -> String {
+    let resp = token_grant(sim, "https://api.ebay.com/oauth/api_scope/sell.inventory").await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["expires_in"], 7200);
     body["access_token"].as_str().unwrap().to_string()
+}
+
+/// A GET below the Inventory API, with the token: status and JSON body.
+async fn get(sim: &EbaySim, token: &str, path: &str) -> (u16, Value) {
+    raw(sim, token, reqwest::Method::GET, path, false, None).await
 }
 
 async fn raw(
@@ -798,34 +804,18 @@ async fn bad_requests_get_ebays_400s() {
     )
     .await;
     assert_eq!(s, 400, "{b}");
-    let (s, b) = raw(&sim, &token, Method::GET, "/offer?sku=NOPE", false, None).await;
+    let (s, b) = get(&sim, &token, "/offer?sku=NOPE").await;
     assert_eq!((s, error_id(&b)), (404, 25713));
-    let (s, b) = raw(&sim, &token, Method::GET, "/offer", false, None).await;
+    let (s, b) = get(&sim, &token, "/offer").await;
     assert_eq!((s, error_id(&b)), (400, 25709), "sku is required");
 
     // Authentication and unknown paths.
     let (s, b) = raw(&sim, "nope", Method::GET, "/inventory_item", false, None).await;
     assert_eq!((s, error_id(&b)), (401, 1001));
     assert_eq!(b["errors"][0]["domain"], "OAuth");
-    let (s, _) = raw(&sim, &token, Method::GET, "/nowhere", false, None).await;
+    let (s, _) = get(&sim, &token, "/nowhere").await;
     assert_eq!(s, 404);
-    let resp = reqwest::Client::new()
-        .post(format!("{}/identity/v1/oauth2/token", sim.url()))
-        .basic_auth(
-            adlerdo::sim::ebay::CLIENT_ID,
-            Some(adlerdo::sim::ebay::CLIENT_SECRET),
-        )
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", adlerdo::sim::ebay::REFRESH_TOKEN),
-            (
-                "scope",
-                "https://api.ebay.com/oauth/api_scope/sell.marketing",
-            ),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let resp = token_grant(&sim, "https://api.ebay.com/oauth/api_scope/sell.marketing").await;
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_scope");
@@ -834,7 +824,6 @@ async fn bad_requests_get_ebays_400s() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_follow_next_hrefs() {
-    use reqwest::Method;
     let sim = sim();
     for i in 0..5 {
         sim.seed_listing(&format!("P-{i}"), "Paged", 1.0, 1);
@@ -844,7 +833,7 @@ async fn pages_follow_next_hrefs() {
     let mut next = Some("/inventory_item?limit=2".to_string());
     let mut pages = 0;
     while let Some(path) = next {
-        let (s, b) = raw(&sim, &token, Method::GET, &path, false, None).await;
+        let (s, b) = get(&sim, &token, &path).await;
         assert_eq!(s, 200, "{b}");
         assert_eq!(b["total"], 5);
         assert_eq!(b["limit"], 2);
@@ -860,36 +849,12 @@ async fn pages_follow_next_hrefs() {
     assert_eq!(pages, 3);
     assert_eq!(seen, vec!["P-0", "P-1", "P-2", "P-3", "P-4"]);
     // `offset` is a page index, as the contract says.
-    let (_, b) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item?limit=2&offset=2",
-        false,
-        None,
-    )
-    .await;
+    let (_, b) = get(&sim, &token, "/inventory_item?limit=2&offset=2").await;
     assert_eq!(b["inventoryItems"][0]["sku"], "P-4");
     assert!(b.get("next").is_none());
-    let (s, b) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item?limit=0",
-        false,
-        None,
-    )
-    .await;
+    let (s, b) = get(&sim, &token, "/inventory_item?limit=0").await;
     assert_eq!((s, error_id(&b)), (400, 25706));
-    let (s, b) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item?limit=201",
-        false,
-        None,
-    )
-    .await;
+    let (s, b) = get(&sim, &token, "/inventory_item?limit=201").await;
     assert_eq!((s, error_id(&b)), (400, 25706));
     sim.stop().await;
 }
@@ -1054,25 +1019,9 @@ async fn every_recorded_exchange_fits_ebays_contract() {
     ebay.push_quantities(&items[..25]).await.unwrap();
     // What the adapter does not call: a page walk and a PUT.
     let token = raw_token(&sim).await;
-    let (s, _) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item?limit=20",
-        false,
-        None,
-    )
-    .await;
+    let (s, _) = get(&sim, &token, "/inventory_item?limit=20").await;
     assert_eq!(s, 200);
-    let (s, _) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item?limit=20&offset=1",
-        false,
-        None,
-    )
-    .await;
+    let (s, _) = get(&sim, &token, "/inventory_item?limit=20&offset=1").await;
     assert_eq!(s, 200);
     let item = json!({"availability": {"shipToLocationAvailability": {"quantity": 1}},
                       "condition": "NEW",
@@ -1088,23 +1037,12 @@ async fn every_recorded_exchange_fits_ebays_contract() {
     )
     .await;
     assert_eq!(s, 204);
-    let (s, _) = raw(
-        &sim,
-        &token,
-        Method::GET,
-        "/inventory_item/PUT-1",
-        false,
-        None,
-    )
-    .await;
+    let (s, _) = get(&sim, &token, "/inventory_item/PUT-1").await;
     assert_eq!(s, 200);
-    let (s, _) = raw(
+    let (s, _) = get(
         &sim,
         &token,
-        Method::GET,
         &format!("/offer/{}", ids[0].external_id.clone().unwrap()),
-        false,
-        None,
     )
     .await;
     assert_eq!(s, 200);

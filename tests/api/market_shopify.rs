@@ -114,6 +114,11 @@ async fn raw(
     )
 }
 
+/// The message of the first GraphQL error.
+fn message(body: &Value) -> &str {
+    body["errors"][0]["message"].as_str().unwrap()
+}
+
 fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
@@ -270,12 +275,7 @@ async fn lookups_follow_cursors_across_pages() {
         json!({"query": "{ productVariants(first: 251) { nodes { id } } }"}),
     )
     .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("250")
-    );
+    assert!(message(&body).contains("250"));
     let (_, _, body) = raw(
         &sim,
         "2026-10",
@@ -283,12 +283,7 @@ async fn lookups_follow_cursors_across_pages() {
         json!({"query": "{ productVariants(first: 5, after: \"nope\") { nodes { id } } }"}),
     )
     .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cursor")
-    );
+    assert!(message(&body).contains("cursor"));
 }
 
 #[tokio::test]
@@ -802,13 +797,7 @@ async fn the_simulator_answers_like_shopify_at_the_edges() {
         json!({"query": doc(Some("a")), "variables": {"input": input(vec![q(json!({}))])}}),
     )
     .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("idempotent"),
-        "{body}"
-    );
+    assert!(message(&body).contains("idempotent"), "{body}");
     let (_, _, body) = raw(
         &sim,
         "2025-10",
@@ -835,13 +824,7 @@ async fn the_simulator_answers_like_shopify_at_the_edges() {
     );
     // 2026-04+: both mandatory, the old fields gone.
     let (_, _, body) = raw(&sim, "2026-04", token, json!({"query": doc(None), "variables": {"input": input(vec![q(json!({"changeFromQuantity": null}))])}})).await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("@idempotent"),
-        "{body}"
-    );
+    assert!(message(&body).contains("@idempotent"), "{body}");
     let (_, _, body) = raw(
         &sim,
         "2026-04",
@@ -849,13 +832,7 @@ async fn the_simulator_answers_like_shopify_at_the_edges() {
         json!({"query": doc(Some("b")), "variables": {"input": input(vec![q(json!({}))])}}),
     )
     .await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("changeFromQuantity"),
-        "{body}"
-    );
+    assert!(message(&body).contains("changeFromQuantity"), "{body}");
     let (_, _, body) = raw(&sim, "2026-04", token, json!({"query": doc(Some("c")), "variables": {"input": input(vec![q(json!({"compareQuantity": 5}))])}})).await;
     assert_eq!(code(&body), "INVALID_VARIABLE", "{body}");
     // Idempotency: same key and variables, the original answer and no second change.

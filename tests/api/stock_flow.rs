@@ -75,6 +75,24 @@ fn set_on_hand(app: &TestApp, odoo_product_id: i64, qty: f64) {
     sim.set_on_hand(odoo_product_id, qty).unwrap();
 }
 
+/// A stock change in Odoo, reported by the addon.
+async fn change_stock(app: &TestApp, odoo_product_id: i64, qty: f64) {
+    set_on_hand(app, odoo_product_id, qty);
+    notify(app, odoo_product_id).await;
+}
+
+/// The addon's call after a stock change.
+async fn notify(app: &TestApp, odoo_product_id: i64) {
+    call(
+        app,
+        "adlerdo.sync",
+        "notify_stock_changed",
+        json!([[odoo_product_id]]),
+        json!({}),
+    )
+    .await;
+}
+
 /// (account id, sku, odoo variant id) of every active listing.
 async fn live_listings(app: &TestApp) -> Vec<(i64, String, i64)> {
     app.state
@@ -203,15 +221,7 @@ async fn stock_reaches_every_marketplace() {
 
     // A stock change in Odoo, reported by the addon, reaches every account.
     let (_, sku, odoo_id) = live[0].clone();
-    set_on_hand(&app, odoo_id, 37.0);
-    call(
-        &app,
-        "adlerdo.sync",
-        "notify_stock_changed",
-        json!([[odoo_id]]),
-        json!({}),
-    )
-    .await;
+    change_stock(&app, odoo_id, 37.0).await;
     let sku_ref = &sku;
     eventually(
         60,
@@ -333,14 +343,7 @@ async fn stock_reaches_every_marketplace() {
         })
         .await
         .unwrap();
-    call(
-        &app,
-        "adlerdo.sync",
-        "notify_stock_changed",
-        json!([[odoo_id]]),
-        json!({}),
-    )
-    .await;
+    notify(&app, odoo_id).await;
     eventually(
         60,
         "rules and imported orders shape the quantities",
@@ -389,15 +392,7 @@ async fn an_outage_loses_no_quantity_and_bursts_coalesce() {
 
     // A burst of changes while one marketplace is down.
     for q in [11.0, 12.0, 13.0, 14.0] {
-        set_on_hand(&app, odoo_id, q);
-        call(
-            &app,
-            "adlerdo.sync",
-            "notify_stock_changed",
-            json!([[odoo_id]]),
-            json!({}),
-        )
-        .await;
+        change_stock(&app, odoo_id, q).await;
     }
     let sku_ref = &sku;
     eventually(60, "the others get the newest value", || async move {

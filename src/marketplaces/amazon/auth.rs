@@ -6,10 +6,10 @@
 //! once, and concurrent callers that saw the same stale token share that refresh.
 
 use reqwest::StatusCode;
-use tokio::sync::Mutex;
 
 use super::model::{LwaError, LwaTokenRequest, LwaTokenResponse};
 use crate::marketplaces::http::{classify, json};
+use crate::marketplaces::token::{Granted, TokenCache};
 use crate::marketplaces::{MarketError, RetryPolicy};
 use crate::ratelimit::TimeSource;
 
@@ -26,12 +26,6 @@ const REFUSED: &[&str] = &[
     "invalid_scope",
 ];
 
-struct Cached {
-    token: String,
-    /// Model time after which the token is not used any more.
-    valid_until: f64,
-}
-
 /// The LWA client of one account.
 pub struct Lwa {
     http: reqwest::Client,
@@ -41,7 +35,7 @@ pub struct Lwa {
     refresh_token: String,
     time: TimeSource,
     retry: RetryPolicy,
-    cached: Mutex<Option<Cached>>,
+    cached: TokenCache,
 }
 
 impl Lwa {
@@ -60,44 +54,24 @@ impl Lwa {
             client_id,
             client_secret,
             refresh_token,
+            cached: TokenCache::new(time.clone()),
             time,
             retry,
-            cached: Mutex::new(None),
         }
     }
 
     /// A valid access token, from the cache or a new grant.
     pub async fn token(&self) -> Result<String, MarketError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
-            && self.time.model_now() < c.valid_until
-        {
-            return Ok(c.token.clone());
-        }
-        let fresh = self.grant().await?;
-        let token = fresh.token.clone();
-        *cached = Some(fresh);
-        Ok(token)
+        self.cached.get(self.grant()).await
     }
 
     /// A new token after the SP-API refused `stale`; if another call already replaced it, that
     /// replacement is used instead of asking LWA again.
     pub async fn refresh_after(&self, stale: &str) -> Result<String, MarketError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
-            && c.token != stale
-            && self.time.model_now() < c.valid_until
-        {
-            return Ok(c.token.clone());
-        }
-        *cached = None;
-        let fresh = self.grant().await?;
-        let token = fresh.token.clone();
-        *cached = Some(fresh);
-        Ok(token)
+        self.cached.replace(stale, self.grant()).await
     }
 
-    async fn grant(&self) -> Result<Cached, MarketError> {
+    async fn grant(&self) -> Result<Granted, MarketError> {
         let form = LwaTokenRequest {
             grant_type: "refresh_token".into(),
             refresh_token: Some(self.refresh_token.clone()),
@@ -136,9 +110,9 @@ impl Lwa {
         let lifetime = resp.expires_in as f64;
         let margin = MARGIN_SECS.min(lifetime / 10.0);
         log::debug!("LWA granted an access token for {lifetime} s");
-        Ok(Cached {
+        Ok(Granted {
             token: resp.access_token,
-            valid_until: started + lifetime - margin,
+            use_until: Some(started + lifetime - margin),
         })
     }
 }

@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use tokio::sync::Mutex;
 
 use super::model::{TokenError, TokenResponse};
 use crate::marketplaces::MarketError;
 use crate::marketplaces::http::{classify, json};
+use crate::marketplaces::token::{self, Granted};
 use crate::ratelimit::TimeSource;
 
 /// The scope of the Inventory API (read and write).
@@ -35,12 +35,6 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-struct Cached {
-    token: String,
-    /// Model time (seconds on the account's clock) after which the token is not used.
-    use_until: f64,
-}
-
 /// The account's token cache. Refreshes are serialized: callers arriving during a refresh wait
 /// for it and share its token.
 pub struct TokenCache {
@@ -48,7 +42,7 @@ pub struct TokenCache {
     token_url: String,
     credentials: Credentials,
     time: TimeSource,
-    cached: Mutex<Option<Cached>>,
+    cached: token::TokenCache,
 }
 
 /// How long before its announced expiry a token stops being used: clock skew and the time a
@@ -68,40 +62,33 @@ impl TokenCache {
             http,
             token_url,
             credentials,
+            cached: token::TokenCache::new(time.clone()),
             time,
-            cached: Mutex::new(None),
         }
     }
 
     /// A valid access token, from the cache or a fresh grant.
     pub async fn token(&self) -> Result<String, MarketError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(c) = cached.as_ref()
-            && self.time.model_now() < c.use_until
-        {
-            return Ok(c.token.clone());
-        }
         // No retry loop here: the call that needs the token runs in the account's retry policy
         // and asks again.
-        let fresh = self.grant().await?;
-        let life = fresh
-            .expires_in
-            .saturating_sub(margin(fresh.expires_in).as_secs());
-        let token = fresh.access_token;
-        *cached = Some(Cached {
-            token: token.clone(),
-            use_until: self.time.model_now() + life as f64,
-        });
-        log::debug!("eBay access token refreshed, valid {life} s");
-        Ok(token)
+        self.cached
+            .get(async {
+                let fresh = self.grant().await?;
+                let life = fresh
+                    .expires_in
+                    .saturating_sub(margin(fresh.expires_in).as_secs());
+                log::debug!("eBay access token refreshed, valid {life} s");
+                Ok(Granted {
+                    token: fresh.access_token,
+                    use_until: Some(self.time.model_now() + life as f64),
+                })
+            })
+            .await
     }
 
     /// Drops `token` if it is still the cached one (eBay refused it).
     pub async fn invalidate(&self, token: &str) {
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|c| c.token == token) {
-            *cached = None;
-        }
+        self.cached.invalidate(token).await;
     }
 
     async fn grant(&self) -> Result<TokenResponse, MarketError> {

@@ -53,6 +53,7 @@ use self::model::{
     BulkInventoryItem, BulkInventoryItemResponse, BulkPriceQuantity, BulkPriceQuantityResponse,
     OfferResponse, Offers, PublishResponse, codes,
 };
+use super::http::percent_encode;
 use super::{
     AccountConfig, Driver, Exchange, ItemOutcome, ListingIds, MarketError, Marketplace, Offer,
     Pushed, QuantityUpdate, Rejection,
@@ -186,8 +187,7 @@ impl Ebay {
         // eBay allows an auction and a fixed-price offer per SKU, so pages are short; the
         // bound only guards against an answer whose `next` never ends.
         for _ in 0..20 {
-            let reply = self.client.send(&call).await?;
-            exchanges.push(Client::exchange(&call, &reply));
+            let reply = self.send(&call, exchanges).await?;
             if reply.status == 404 {
                 return Ok(None);
             }
@@ -262,13 +262,12 @@ impl Ebay {
         let call = Call {
             operation: "publishOffer",
             method: Method::POST,
-            path: format!("/offer/{}/publish", encode(&offer_id)),
+            path: format!("/offer/{}/publish", percent_encode(&offer_id)),
             query: Vec::new(),
             body: None,
             content_language: false,
         };
-        let reply = self.client.send(&call).await?;
-        exchanges.push(Client::exchange(&call, &reply));
+        let reply = self.send(&call, exchanges).await?;
         if !reply.is_success() {
             return Ok(Err(mapping::rejection(
                 reply.status,
@@ -301,8 +300,7 @@ impl Ebay {
             body: Some(to_value(&body)?),
             content_language: true,
         };
-        let reply = self.client.send(&call).await?;
-        exchanges.push(Client::exchange(&call, &reply));
+        let reply = self.send(&call, exchanges).await?;
         if reply.is_success() {
             return match reply.parse::<OfferResponse>()?.offer_id {
                 Some(id) => Ok(Ok(id)),
@@ -329,13 +327,12 @@ impl Ebay {
         let call = Call {
             operation: "updateOffer",
             method: Method::PUT,
-            path: format!("/offer/{}", encode(offer_id)),
+            path: format!("/offer/{}", percent_encode(offer_id)),
             query: Vec::new(),
             body: Some(to_value(&body)?),
             content_language: true,
         };
-        let reply = self.client.send(&call).await?;
-        exchanges.push(Client::exchange(&call, &reply));
+        let reply = self.send(&call, exchanges).await?;
         if reply.is_success() {
             Ok(Ok(()))
         } else {
@@ -344,6 +341,41 @@ impl Ebay {
                 &reply.errors().errors,
             )))
         }
+    }
+
+    /// Sends `call` and records the exchange.
+    async fn send(
+        &self,
+        call: &Call,
+        exchanges: &mut Vec<Exchange>,
+    ) -> Result<client::Reply, MarketError> {
+        let reply = self.client.send(call).await?;
+        exchanges.push(Client::exchange(call, &reply));
+        Ok(reply)
+    }
+
+    /// A bulk call (a POST of `body`): its answer, or the rejection of the whole call.
+    async fn bulk<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        body: Value,
+        content_language: bool,
+        exchanges: &mut Vec<Exchange>,
+    ) -> Result<T, MarketError> {
+        let call = Call {
+            operation,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+            content_language,
+        };
+        let reply = self.send(&call, exchanges).await?;
+        if !reply.is_success() {
+            return Err(reply.rejected());
+        }
+        reply.parse()
     }
 
     /// One `bulkUpdatePriceQuantity` call.
@@ -358,20 +390,15 @@ impl Ebay {
             return Ok(());
         }
         let body = BulkPriceQuantity { requests };
-        let call = Call {
-            operation: "bulkUpdatePriceQuantity",
-            method: Method::POST,
-            path: "/bulk_update_price_quantity".into(),
-            query: Vec::new(),
-            body: Some(to_value(&body)?),
-            content_language: false,
-        };
-        let reply = self.client.send(&call).await?;
-        pushed.exchanges.push(Client::exchange(&call, &reply));
-        if !reply.is_success() {
-            return Err(reply.rejected());
-        }
-        let answer: BulkPriceQuantityResponse = reply.parse()?;
+        let answer: BulkPriceQuantityResponse = self
+            .bulk(
+                "bulkUpdatePriceQuantity",
+                "/bulk_update_price_quantity",
+                to_value(&body)?,
+                false,
+                &mut pushed.exchanges,
+            )
+            .await?;
         pushed
             .items
             .extend(mapping::price_quantity_outcomes(&body.requests, &answer));
@@ -381,19 +408,6 @@ impl Ebay {
 
 fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, MarketError> {
     serde_json::to_value(v).map_err(|e| MarketError::Decode(format!("cannot encode: {e}")))
-}
-
-/// A path segment (offerIds are digits, but SKUs and keys may hold anything).
-fn encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Whether an error of one item's call stops the whole batch: credentials, configuration and
@@ -470,20 +484,15 @@ impl Marketplace for Ebay {
                 continue;
             }
             let body = BulkInventoryItem { requests };
-            let call = Call {
-                operation: "bulkCreateOrReplaceInventoryItem",
-                method: Method::POST,
-                path: "/bulk_create_or_replace_inventory_item".into(),
-                query: Vec::new(),
-                body: Some(to_value(&body)?),
-                content_language: true,
-            };
-            let reply = self.client.send(&call).await?;
-            pushed.exchanges.push(Client::exchange(&call, &reply));
-            if !reply.is_success() {
-                return Err(reply.rejected());
-            }
-            let answer: BulkInventoryItemResponse = reply.parse()?;
+            let answer: BulkInventoryItemResponse = self
+                .bulk(
+                    "bulkCreateOrReplaceInventoryItem",
+                    "/bulk_create_or_replace_inventory_item",
+                    to_value(&body)?,
+                    true,
+                    &mut pushed.exchanges,
+                )
+                .await?;
             let outcomes = mapping::inventory_outcomes(&body.requests, &answer.responses);
             let mut next: Vec<&Offer> = Vec::new();
             for (offer, outcome) in ready.into_iter().zip(outcomes) {
@@ -587,6 +596,6 @@ mod tests {
             "/offer?sku=A&offset=1"
         );
         assert_eq!(ebay.absolute("http://h/x"), "http://h/x");
-        assert_eq!(encode("A B/é"), "A%20B%2F%C3%A9");
+        assert_eq!(percent_encode("A B/é"), "A%20B%2F%C3%A9");
     }
 }

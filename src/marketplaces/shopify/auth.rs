@@ -3,9 +3,9 @@
 //! valid 24 hours), cached and asked for again before it expires and after a 401.
 
 use reqwest::StatusCode;
-use tokio::sync::Mutex;
 
 use super::model::{AccessTokenResponse, OAuthError};
+use crate::marketplaces::token::{Granted, TokenCache};
 use crate::marketplaces::{MarketError, http};
 use crate::ratelimit::TimeSource;
 
@@ -37,25 +37,19 @@ impl std::fmt::Debug for TokenSource {
     }
 }
 
-struct Cached {
-    token: String,
-    /// Model time after which the token is asked for again (`None`: never expires).
-    refresh_at: Option<f64>,
-}
-
 /// The token cache of one account.
 pub struct Auth {
     source: TokenSource,
     time: TimeSource,
-    cached: Mutex<Option<Cached>>,
+    cached: TokenCache,
 }
 
 impl Auth {
     pub fn new(source: TokenSource, time: TimeSource) -> Self {
         Self {
             source,
+            cached: TokenCache::new(time.clone()),
             time,
-            cached: Mutex::new(None),
         }
     }
 
@@ -66,17 +60,7 @@ impl Auth {
 
     /// A token valid now (from the cache, or a new one).
     pub async fn token(&self, http: &reqwest::Client) -> Result<String, MarketError> {
-        let mut cached = self.cached.lock().await;
-        let now = self.time.model_now();
-        if let Some(c) = cached.as_ref()
-            && c.refresh_at.is_none_or(|at| now < at)
-        {
-            return Ok(c.token.clone());
-        }
-        let fresh = self.fetch(http).await?;
-        let token = fresh.token.clone();
-        *cached = Some(fresh);
-        Ok(token)
+        self.cached.get(self.fetch(http)).await
     }
 
     /// Drops `refused` from the cache (after a 401) unless another call already replaced it.
@@ -87,19 +71,16 @@ impl Auth {
                 "Shopify refused the access token (revoked, or the app was uninstalled)".into(),
             ));
         }
-        let mut cached = self.cached.lock().await;
-        if cached.as_ref().is_some_and(|c| c.token == refused) {
-            *cached = None;
-        }
+        self.cached.invalidate(refused).await;
         Ok(())
     }
 
-    async fn fetch(&self, http: &reqwest::Client) -> Result<Cached, MarketError> {
+    async fn fetch(&self, http: &reqwest::Client) -> Result<Granted, MarketError> {
         let (client_id, client_secret, url) = match &self.source {
             TokenSource::Static(token) => {
-                return Ok(Cached {
+                return Ok(Granted {
                     token: token.clone(),
-                    refresh_at: None,
+                    use_until: None,
                 });
             }
             TokenSource::ClientCredentials {
@@ -129,9 +110,9 @@ impl Auth {
             let refresh_at = body
                 .expires_in
                 .map(|secs| self.time.model_now() + (secs - REFRESH_MARGIN_SECS).max(secs / 2.0));
-            return Ok(Cached {
+            return Ok(Granted {
                 token: body.access_token,
-                refresh_at,
+                use_until: refresh_at,
             });
         }
         let headers = resp.headers().clone();

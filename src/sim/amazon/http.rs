@@ -4,7 +4,7 @@
 //! `x-amzn-RateLimit-Limit` on everything but 429). Also the LWA token endpoint and the
 //! presigned document URLs (what S3 does for the real feeds).
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,8 +16,9 @@ use super::store::{
 };
 use crate::marketplaces::amazon::limits::{Limits, Op};
 use crate::marketplaces::amazon::model::{LwaTokenRequest, PatchOperation};
+use crate::marketplaces::http::percent_decode;
 use crate::ratelimit::TimeSource;
-use crate::sim::market::{Fault, garbage};
+use crate::sim::market::{Fault, garbage, lock};
 
 /// Largest request body (a 25,000-message feed is a few MiB).
 pub const MAX_BODY: usize = 64 << 20;
@@ -37,7 +38,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.store)
     }
 
     fn iso(&self, model: f64) -> String {
@@ -46,10 +47,7 @@ impl Shared {
     }
 
     fn base(&self) -> String {
-        self.base_url
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.base_url).clone()
     }
 }
 
@@ -162,22 +160,7 @@ fn quota_exceeded() -> Value {
 
 /// Percent-decodes one raw path segment (SKUs may hold `/`, spaces, `%`).
 fn decode_segment(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = segment.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&percent_decode(segment, false)).into_owned()
 }
 
 /// The query, parsed.

@@ -19,18 +19,17 @@
 pub mod http;
 pub mod store;
 
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::web;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
 use self::http::Shared;
 pub use self::store::Timings;
 use self::store::{Listing, Store};
-use super::market::{Knobs, RunningMarketSim, SimOptions, knobs_middleware};
+use super::market::{Knobs, RunningMarketSim, SimOptions, bind_local, serve};
 use crate::marketplaces::amazon::limits::Limits;
 
 pub const SELLER_ID: &str = "A2SIMSELLER0001";
@@ -59,8 +58,7 @@ pub struct AmazonSim {
 impl AmazonSim {
     /// Serves on 127.0.0.1, port 0.
     pub async fn start(options: SimOptions) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let (listener, url) = bind_local()?;
         let client_secret = format!("amzn1.oa2-cs.v1.{}", uuid::Uuid::new_v4().simple());
         let store = Store::new(
             SELLER_ID.into(),
@@ -82,21 +80,11 @@ impl AmazonSim {
             base_url: Mutex::new(url.clone()),
         });
         let data = web::Data::new(shared.clone());
-        let app_knobs = knobs.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
+        let handle = serve(listener, Some(&knobs), 1, move |cfg| {
+            cfg.app_data(data.clone())
                 .app_data(web::PayloadConfig::new(http::MAX_BODY))
-                .app_data(web::Data::new(app_knobs.clone()))
-                .wrap(actix_web::middleware::from_fn(knobs_middleware))
-                .default_service(web::to(http::dispatch))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+                .default_service(web::to(http::dispatch));
+        })?;
         Ok(Self {
             url,
             knobs,

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -22,8 +22,9 @@ use crate::marketplaces::ebay::model::{
     OfferDetails, OfferResponse, Offers, Product, PublishResponse, TokenError, TokenResponse,
     codes,
 };
+use crate::marketplaces::http::percent_encode;
 use crate::ratelimit::{DailyQuota, Wait};
-use crate::sim::market::{Fault, Knobs, garbage};
+use crate::sim::market::{Fault, Knobs, form_decode, garbage};
 
 /// The Inventory API's base path.
 pub const BASE: &str = "/sell/inventory/v1";
@@ -58,11 +59,7 @@ impl Shared {
     }
 }
 
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The store stays consistent between statements; a panic in one handler must not take
-    // the whole simulator down.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub use crate::sim::market::lock;
 
 /// Routes, as `App::configure` takes them.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -195,6 +192,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Bearer token, daily quota, call log. Every Inventory call goes through here first.
+/// A path parameter of the route (empty if absent).
+fn path_param<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
+    req.match_info().get(name).unwrap_or_default()
+}
+
 fn admit(req: &HttpRequest, sim: &Shared, operation: &'static str) -> Result<(), HttpResponse> {
     let token = header(req, "authorization")
         .and_then(|h| {
@@ -215,6 +217,19 @@ fn admit(req: &HttpRequest, sim: &Shared, operation: &'static str) -> Result<(),
     }
     lock(&sim.calls).push(operation);
     Ok(())
+}
+
+/// What a write with a JSON body goes through: [`admit`], then `Content-Language`, then the
+/// body itself.
+fn admit_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    sim: &Shared,
+    operation: &'static str,
+    bytes: &[u8],
+) -> Result<T, HttpResponse> {
+    admit(req, sim, operation)?;
+    content_language(req)?;
+    body(req, bytes)
 }
 
 fn content_language(req: &HttpRequest) -> Result<(), HttpResponse> {
@@ -264,44 +279,9 @@ pub fn parse_form(text: &str) -> HashMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
+            (form_decode(k), form_decode(v))
         })
         .collect()
-}
-
-fn decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A query value for an href.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `limit` and `offset` as the contract describes them: `offset` is a page index (0 the first
@@ -472,16 +452,11 @@ async fn bulk_create_items(
     bytes: web::Bytes,
     sim: web::Data<Shared>,
 ) -> HttpResponse {
-    if let Err(r) = admit(&req, &sim, "bulkCreateOrReplaceInventoryItem") {
-        return r;
-    }
-    if let Err(r) = content_language(&req) {
-        return r;
-    }
-    let bulk: BulkInventoryItem = match body(&req, &bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let bulk: BulkInventoryItem =
+        match admit_body(&req, &sim, "bulkCreateOrReplaceInventoryItem", &bytes) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
     let skus: Vec<&str> = bulk.requests.iter().map(|r| r.sku.as_str()).collect();
     if let Err(r) = bulk_size_ok(bulk.requests.len(), MAX_BULK, &skus) {
         return r;
@@ -546,17 +521,12 @@ struct InventoryItemBody {
 }
 
 async fn put_item(req: HttpRequest, bytes: web::Bytes, sim: web::Data<Shared>) -> HttpResponse {
-    if let Err(r) = admit(&req, &sim, "createOrReplaceInventoryItem") {
-        return r;
-    }
-    if let Err(r) = content_language(&req) {
-        return r;
-    }
-    let item: InventoryItemBody = match body(&req, &bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let sku = req.match_info().get("sku").unwrap_or_default().to_string();
+    let item: InventoryItemBody =
+        match admit_body(&req, &sim, "createOrReplaceInventoryItem", &bytes) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+    let sku = path_param(&req, "sku").to_string();
     let now = sim.now();
     let locale = item
         .locale
@@ -578,7 +548,7 @@ async fn get_item(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
     if let Err(r) = admit(&req, &sim, "getInventoryItem") {
         return r;
     }
-    let sku = req.match_info().get("sku").unwrap_or_default();
+    let sku = path_param(&req, "sku");
     match sim.store().item_record(sku) {
         Some(record) => json(200, &record),
         None => request_error(
@@ -630,13 +600,7 @@ async fn get_items(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
 // ---- offers -------------------------------------------------------------------------------
 
 async fn create_offer(req: HttpRequest, bytes: web::Bytes, sim: web::Data<Shared>) -> HttpResponse {
-    if let Err(r) = admit(&req, &sim, "createOffer") {
-        return r;
-    }
-    if let Err(r) = content_language(&req) {
-        return r;
-    }
-    let offer: OfferDetails = match body(&req, &bytes) {
+    let offer: OfferDetails = match admit_body(&req, &sim, "createOffer", &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -699,12 +663,12 @@ async fn get_offers(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
         .skip(page.saturating_mul(limit))
         .take(limit)
         .collect();
-    let mut filters = format!("sku={}", encode(&sku));
+    let mut filters = format!("sku={}", percent_encode(&sku));
     if let Some(m) = marketplace {
-        filters.push_str(&format!("&marketplace_id={}", encode(m)));
+        filters.push_str(&format!("&marketplace_id={}", percent_encode(m)));
     }
     if let Some(f) = format {
-        filters.push_str(&format!("&format={}", encode(f)));
+        filters.push_str(&format!("&format={}", percent_encode(f)));
     }
     let link = |p: usize| {
         format!(
@@ -730,7 +694,7 @@ async fn get_offer(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
     if let Err(r) = admit(&req, &sim, "getOffer") {
         return r;
     }
-    let id = req.match_info().get("offerId").unwrap_or_default();
+    let id = path_param(&req, "offerId");
     match sim.store().offers.get(id) {
         Some(o) => json(200, &o.view()),
         None => request_error(
@@ -745,21 +709,11 @@ async fn get_offer(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn update_offer(req: HttpRequest, bytes: web::Bytes, sim: web::Data<Shared>) -> HttpResponse {
-    if let Err(r) = admit(&req, &sim, "updateOffer") {
-        return r;
-    }
-    if let Err(r) = content_language(&req) {
-        return r;
-    }
-    let offer: OfferDetails = match body(&req, &bytes) {
+    let offer: OfferDetails = match admit_body(&req, &sim, "updateOffer", &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let id = req
-        .match_info()
-        .get("offerId")
-        .unwrap_or_default()
-        .to_string();
+    let id = path_param(&req, "offerId").to_string();
     let now = sim.now();
     match sim.store().update_offer(&id, offer, now) {
         Ok(()) => HttpResponse::NoContent().finish(),
@@ -771,11 +725,7 @@ async fn publish_offer(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse
     if let Err(r) = admit(&req, &sim, "publishOffer") {
         return r;
     }
-    let id = req
-        .match_info()
-        .get("offerId")
-        .unwrap_or_default()
-        .to_string();
+    let id = path_param(&req, "offerId").to_string();
     let now = sim.now();
     match sim.store().publish(&id, now) {
         Ok(listing) => json(
@@ -793,11 +743,7 @@ async fn withdraw_offer(req: HttpRequest, sim: web::Data<Shared>) -> HttpRespons
     if let Err(r) = admit(&req, &sim, "withdrawOffer") {
         return r;
     }
-    let id = req
-        .match_info()
-        .get("offerId")
-        .unwrap_or_default()
-        .to_string();
+    let id = path_param(&req, "offerId").to_string();
     match sim.store().withdraw(&id) {
         Ok(listing) => json(200, &serde_json::json!({ "listingId": listing })),
         Err(e) => error(e),
@@ -855,10 +801,10 @@ mod tests {
         assert_eq!(f["grant_type"], "refresh_token");
         assert_eq!(f["scope"], "a b c");
         assert_eq!(f["x"], "");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%4"), "%4");
-        assert_eq!(decode("%41"), "A");
-        assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
+        assert_eq!(form_decode("100%"), "100%");
+        assert_eq!(form_decode("%4"), "%4");
+        assert_eq!(form_decode("%41"), "A");
+        assert_eq!(percent_encode("a b/é"), "a%20b%2F%C3%A9");
     }
 
     #[test]

@@ -33,17 +33,16 @@ pub mod http;
 pub mod store;
 
 use std::collections::{HashMap, HashSet};
-use std::net::TcpListener;
 use std::sync::Mutex;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::web;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
 use self::http::{Shared, lock};
 use self::store::{Account, Store};
-use super::market::{Knobs, RunningMarketSim, SimOptions, knobs_middleware};
+use super::market::{Knobs, RunningMarketSim, SimOptions, bind_local, serve};
 use crate::marketplaces::ebay::model::{ListingPolicies, OfferDetails};
 use crate::ratelimit::DailyQuota;
 
@@ -122,8 +121,7 @@ fn account() -> Account {
 impl EbaySim {
     /// Binds 127.0.0.1, port 0, and serves. Must run inside a Tokio runtime.
     pub fn start(options: SimOptions) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://{}", listener.local_addr()?);
+        let (listener, url) = bind_local()?;
         let enforce = options.enforce_limits;
         let quota = DailyQuota::daily(DAILY_CALL_LIMIT, options.time.clone());
         let knobs = Knobs::new(options, http::render_fault);
@@ -135,20 +133,11 @@ impl EbaySim {
             calls: Mutex::new(Vec::new()),
         });
         let data = shared.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .app_data(web::Data::new(knobs.clone()))
+        let handle = serve(listener, Some(&knobs), 2, move |cfg| {
+            cfg.app_data(data.clone())
                 .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
-                .wrap(actix_web::middleware::from_fn(knobs_middleware))
-                .configure(http::configure)
-        })
-        .workers(2)
-        .disable_signals()
-        .listen(listener)?
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+                .configure(http::configure);
+        })?;
         Ok(Self {
             url,
             shared,

@@ -67,6 +67,18 @@ pub fn invalid_value(field: &str, why: &str) -> ErrorDetail {
     e
 }
 
+/// An offer's details as stored: without what the offer record keeps itself (id, SKU,
+/// marketplace, format, status, listing).
+fn stored_details(mut details: OfferDetails) -> OfferDetails {
+    details.offer_id = None;
+    details.sku = None;
+    details.marketplace_id = None;
+    details.format = None;
+    details.status = None;
+    details.listing = None;
+    details
+}
+
 fn bad_sku(sku: &str) -> ErrorDetail {
     let mut e = inventory_error(
         codes::INVALID_SKU,
@@ -517,13 +529,7 @@ impl Store {
         self.check_offer_fields(&body, &marketplace).map_err(bad)?;
         self.next_offer += 1;
         let offer_id = self.next_offer.to_string();
-        let mut details = body;
-        details.offer_id = None;
-        details.sku = None;
-        details.marketplace_id = None;
-        details.format = None;
-        details.status = None;
-        details.listing = None;
+        let details = stored_details(body);
         self.offers.insert(
             offer_id.clone(),
             OfferRec {
@@ -599,13 +605,7 @@ impl Store {
                 .map_err(|e| ApiError::new(400, e))?;
         }
         if let Some(offer) = self.offers.get_mut(offer_id) {
-            let mut details = body;
-            details.offer_id = None;
-            details.sku = None;
-            details.marketplace_id = None;
-            details.format = None;
-            details.status = None;
-            details.listing = None;
+            let details = stored_details(body);
             offer.details = details;
         }
         Ok(())

@@ -16,7 +16,9 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::web;
+
+use super::market::{base_url, serve};
 
 pub use self::seed::Seeded;
 pub use self::service::{Server, User};
@@ -88,19 +90,14 @@ impl OdooSim {
 
     /// Serves on `listener` (bind port 0 for tests) with one worker thread.
     pub fn start(self, listener: TcpListener) -> std::io::Result<RunningSim> {
-        let url = format!("http://{}", listener.local_addr()?);
+        let url = base_url(&listener)?;
         let data = web::Data::new(http::SimBackend::new(
             Arc::clone(&self.shared),
             self.version,
         ));
-        let server =
-            HttpServer::new(move || App::new().app_data(data.clone()).configure(http::configure))
-                .workers(1)
-                .disable_signals()
-                .listen(listener)?
-                .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+        let handle = serve(listener, None, 1, move |cfg| {
+            cfg.app_data(data.clone()).configure(http::configure);
+        })?;
         Ok(RunningSim {
             url,
             version: self.version,

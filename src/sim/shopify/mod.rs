@@ -18,14 +18,13 @@ pub mod store;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::header::ContentType;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::executable::OperationType;
 use apollo_compiler::resolvers::Execution;
@@ -36,7 +35,9 @@ use serde_json::{Value, json};
 use self::cost::{Costing, MAX_QUERY_COST};
 use self::schema::{ApiVersion, SUPPORTED, Schemas, parse_version};
 use self::store::{Store, gid};
-use super::market::{Fault, Knobs, RunningMarketSim, SimOptions, knobs_middleware};
+use super::market::{
+    Fault, Knobs, RunningMarketSim, SimOptions, bind_local, form_decode, lock, serve,
+};
 use crate::ratelimit::{CostBucket, Wait};
 
 /// The access token of the sandbox account's legacy custom app (`shpat_` tokens never expire).
@@ -105,10 +106,6 @@ struct Shared {
     knobs: Knobs,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// A running simulator.
 pub struct RunningShopifySim {
     url: String,
@@ -147,25 +144,15 @@ pub fn start_with(options: SimOptions, config: ShopConfig) -> std::io::Result<Ru
         config,
         knobs: knobs.clone(),
     });
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let (listener, url) = bind_local()?;
     let data = web::Data::new(Arc::clone(&shared));
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(knobs.clone()))
-            .app_data(data.clone())
+    let handle = serve(listener, Some(&knobs), 2, move |cfg| {
+        cfg.app_data(data.clone())
             .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
-            .wrap(actix_web::middleware::from_fn(knobs_middleware))
             .route("/admin/api/{version}/graphql.json", web::post().to(graphql))
             .route("/admin/oauth/access_token", web::post().to(access_token))
-            .default_service(web::to(not_found))
-    })
-    .workers(2)
-    .disable_signals()
-    .listen(listener)?
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
+            .default_service(web::to(not_found));
+    })?;
     Ok(RunningShopifySim {
         url,
         shared,
@@ -261,34 +248,9 @@ async fn access_token(
 }
 
 fn url_decode_form(text: &str) -> HashMap<String, String> {
-    fn decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => {
-                    match std::str::from_utf8(&bytes[i + 1..i + 3])
-                        .ok()
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    {
-                        Some(b) => {
-                            out.push(b);
-                            i += 2;
-                        }
-                        None => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
     text.split('&')
         .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
+        .map(|(k, v)| (form_decode(k), form_decode(v)))
         .collect()
 }
 

@@ -38,6 +38,19 @@ fn arg_str<'a>(info: &'a ResolveInfo<'_>, name: &str) -> Option<&'a str> {
     info.arguments().get(name).and_then(JsonValue::as_str)
 }
 
+/// A list-of-strings argument (empty if absent).
+fn arg_strings(info: &ResolveInfo<'_>, name: &str) -> Vec<String> {
+    info.arguments()
+        .get(name)
+        .and_then(JsonValue::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn leaf_opt<'a>(v: Option<String>) -> ResolvedValue<'a> {
     match v {
         Some(s) => ResolvedValue::leaf(s),
@@ -255,16 +268,7 @@ impl ObjectValue for Query<'_, '_> {
                 Ok(ResolvedValue::nullable_object(found))
             }
             "nodes" => {
-                let ids: Vec<String> = info
-                    .arguments()
-                    .get("ids")
-                    .and_then(JsonValue::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let ids: Vec<String> = arg_strings(info, "ids");
                 Ok(ResolvedValue::list(ids.into_iter().map(move |id| {
                     ResolvedValue::nullable_object(by_gid(ctx, &id))
                 })))
@@ -534,16 +538,7 @@ impl ObjectValue for Obj<'_, '_> {
                     "item" => ResolvedValue::object(Obj::new(ctx, Kind::Item(*item))),
                     "location" => ResolvedValue::object(Obj::new(ctx, Kind::Location(*loc))),
                     "quantities" => {
-                        let names: Vec<String> = info
-                            .arguments()
-                            .get("names")
-                            .and_then(JsonValue::as_array)
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|v| v.as_str().map(str::to_string))
-                                    .collect()
-                            })
-                            .unwrap_or_default();
+                        let names: Vec<String> = arg_strings(info, "names");
                         let (item, loc) = (*item, *loc);
                         ResolvedValue::list(names.into_iter().map(move |n| {
                             ResolvedValue::object(Obj::new(ctx, Kind::Quantity(item, loc, n)))

@@ -47,6 +47,13 @@ pub fn parse_gid(kind: &str, text: &str) -> Option<u64> {
         .ok()
 }
 
+/// The numeric id of the GID of `kind` in `field` of a JSON object, if it is one.
+fn gid_field(v: &Value, field: &str, kind: &str) -> Option<u64> {
+    v.get(field)
+        .and_then(Value::as_str)
+        .and_then(|g| parse_gid(kind, g))
+}
+
 #[derive(Debug, Clone)]
 pub struct Location {
     pub id: u64,
@@ -518,10 +525,7 @@ impl Store {
                 field: Some(path(f)),
                 message: msg.to_string(),
             };
-            let item = q
-                .get("inventoryItemId")
-                .and_then(Value::as_str)
-                .and_then(|g| parse_gid("InventoryItem", g))
+            let item = gid_field(q, "inventoryItemId", "InventoryItem")
                 .filter(|id| self.items.contains_key(id));
             let Some(item) = item else {
                 errors.push(err(
@@ -531,11 +535,8 @@ impl Store {
                 ));
                 continue;
             };
-            let location = q
-                .get("locationId")
-                .and_then(Value::as_str)
-                .and_then(|g| parse_gid("Location", g))
-                .filter(|id| self.locations.contains_key(id));
+            let location =
+                gid_field(q, "locationId", "Location").filter(|id| self.locations.contains_key(id));
             let Some(location) = location else {
                 errors.push(err(
                     "INVALID_LOCATION",
@@ -819,10 +820,7 @@ impl Store {
                     .flatten()
                     .enumerate()
                 {
-                    let loc = iq
-                        .get("locationId")
-                        .and_then(Value::as_str)
-                        .and_then(|g| parse_gid("Location", g));
+                    let loc = gid_field(iq, "locationId", "Location");
                     if loc.is_none_or(|l| !self.locations.contains_key(&l)) {
                         return fail(
                             "INVALID_VARIANT",
@@ -912,11 +910,7 @@ impl Store {
                             .join(" / ")
                     })
                     .unwrap_or_default();
-                let variant = match v
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|g| parse_gid("ProductVariant", g))
-                {
+                let variant = match gid_field(v, "id", "ProductVariant") {
                     Some(vid) => {
                         let old_sku = self.variants.get(&vid).and_then(|x| x.sku.clone());
                         if v.get("sku").is_some() {
@@ -976,11 +970,7 @@ impl Store {
                     .into_iter()
                     .flatten()
                 {
-                    let loc = iq
-                        .get("locationId")
-                        .and_then(Value::as_str)
-                        .and_then(|g| parse_gid("Location", g))
-                        .unwrap_or_default();
+                    let loc = gid_field(iq, "locationId", "Location").unwrap_or_default();
                     let q = iq
                         .get("quantity")
                         .and_then(Value::as_i64)
