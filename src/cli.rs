@@ -205,7 +205,8 @@ fn banner(app: &Application) {
              metrics:  {base}/metrics\n  \
              database: {db}\n  \
              Odoo emulator (Odoo 18): {odoo} (database {odoo_db}, login admin, password admin)\n  \
-             Odoo-compatible facade: {base}/jsonrpc, /xmlrpc/2/..., /json/2/... (database {facade_db}, login {key_name}, API key {key})\n\
+             Odoo-compatible facade: {base}/jsonrpc, /xmlrpc/2/..., /json/2/... (database {facade_db}, login {key_name}, API key {key})\n  \
+             Marketplace simulators: {sims} (the catalog is listed on their sandbox accounts after the first import; stock follows)\n\
              Stop it with Ctrl-C. Set mode = \"live\" and the [odoo] settings to connect a real Odoo.\n",
                 env!("CARGO_PKG_VERSION"),
                 odoo = s.odoo.url,
@@ -213,6 +214,13 @@ fn banner(app: &Application) {
                 facade_db = s.facade.database,
                 key_name = crate::startup::SANDBOX_KEY_NAME,
                 key = crate::startup::SANDBOX_FACADE_KEY,
+                sims = app
+                    .state()
+                    .market_sims
+                    .iter()
+                    .map(|m| format!("{} {}", m.kind(), m.url()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

@@ -73,6 +73,11 @@ pub fn schedules(state: &AppState) -> Vec<Periodic> {
     ]
 }
 
+/// The name of the sandbox account of a marketplace.
+pub fn sandbox_account_name(label: &str) -> String {
+    format!("Sandbox {label}")
+}
+
 /// Sandbox mode: every marketplace's simulator on loopback, and one account for each (created
 /// on first start, pointed at this run's simulator on every start).
 async fn start_market_sims(
@@ -93,7 +98,7 @@ async fn start_market_sims(
                 continue;
             }
         };
-        let name = format!("Sandbox {}", driver.label);
+        let name = sandbox_account_name(driver.label);
         let settings = serde_json::Value::Object(sim.account_settings()).to_string();
         let credentials = secrets
             .seal(&serde_json::Value::Object(sim.account_credentials()).to_string())

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::Facade;
 use super::orm::facade_run;
-use crate::db::schema::{listings as l, marketplaces as m, products as pr};
+use crate::db::schema::listings as l;
 use crate::jobs::now_ms;
 use crate::rpc::error::OdooException;
 use crate::sync::listings::{PushListings, queue_pushes};
@@ -102,51 +102,12 @@ pub async fn publish(facade: &Facade, ids: Vec<i64>, product_ids: Option<&Value>
     let now = now_ms();
     let accounts = ids.clone();
     let made = facade_run(facade, move |c| {
-        c.transaction(|c| {
-            let known: Vec<i64> = m::table
-                .filter(m::id.eq_any(&accounts))
-                .select(m::id)
-                .load(c)?;
-            let mut made = 0usize;
-            for account in known {
-                let listed: Vec<String> = l::table
-                    .filter(l::marketplace_id.eq(account))
-                    .select(l::sku)
-                    .load(c)?;
-                let listed: std::collections::HashSet<String> = listed.into_iter().collect();
-                let products: Vec<(i64, String)> = pr::table
-                    .filter(pr::active.eq(1))
-                    .filter(pr::sku.is_not_null())
-                    .filter(pr::sku.ne(""))
-                    .select((pr::id, pr::sku.assume_not_null()))
-                    .order(pr::id)
-                    .load(c)?;
-                let products = products
-                    .into_iter()
-                    .filter(|(id, _)| only.as_ref().is_none_or(|o| o.contains(id)));
-                let rows: Vec<_> = products
-                    .filter(|(_, sku)| !listed.contains(sku))
-                    .map(|(id, sku)| {
-                        (
-                            l::marketplace_id.eq(account),
-                            l::product_id.eq(Some(id)),
-                            l::sku.eq(sku),
-                            l::status.eq("draft"),
-                            l::dirty.eq(1),
-                            l::created_at.eq(now),
-                            l::updated_at.eq(now),
-                        )
-                    })
-                    .collect();
-                for chunk in rows.chunks(500) {
-                    made += crate::with_backend!(&mut *c, |c| diesel::insert_into(l::table)
-                        .values(chunk)
-                        .execute(c))?;
-                }
-            }
-            Ok::<_, diesel::result::Error>(made)
-        })
-        .map_err(Into::into)
+        Ok(crate::sync::listings::publish(
+            c,
+            &accounts,
+            only.as_deref(),
+            now,
+        )?)
     })
     .await?;
     facade.state.queue.data_changed();

@@ -375,3 +375,88 @@ pub async fn queue_pushes(
     }
     Ok(())
 }
+
+/// Lists hub products on these accounts: every active product with a SKU (or those of `only`)
+/// not listed there yet, as draft listings with an offer to send. Returns how many were made.
+pub fn publish(
+    conn: &mut DbConnection,
+    accounts: &[i64],
+    only: Option<&[i64]>,
+    now: i64,
+) -> QueryResult<usize> {
+    use crate::db::schema::marketplaces as m;
+    conn.transaction(|c| {
+        let known: Vec<i64> = m::table
+            .filter(m::id.eq_any(accounts))
+            .select(m::id)
+            .load(c)?;
+        let products: Vec<(i64, String)> = pr::table
+            .filter(pr::active.eq(1))
+            .filter(pr::sku.is_not_null())
+            .filter(pr::sku.ne(""))
+            .select((pr::id, pr::sku.assume_not_null()))
+            .order(pr::id)
+            .load(c)?;
+        let mut made = 0usize;
+        for account in known {
+            let listed: std::collections::HashSet<String> = l::table
+                .filter(l::marketplace_id.eq(account))
+                .select(l::sku)
+                .load::<String>(c)?
+                .into_iter()
+                .collect();
+            let rows: Vec<_> = products
+                .iter()
+                .filter(|(id, sku)| only.is_none_or(|o| o.contains(id)) && !listed.contains(sku))
+                .map(|(id, sku)| {
+                    (
+                        l::marketplace_id.eq(account),
+                        l::product_id.eq(Some(*id)),
+                        l::sku.eq(sku.clone()),
+                        l::status.eq("draft"),
+                        l::dirty.eq(1),
+                        l::created_at.eq(now),
+                        l::updated_at.eq(now),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(500) {
+                made += crate::with_backend!(&mut *c, |c| diesel::insert_into(l::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+        }
+        Ok(made)
+    })
+}
+
+/// Sandbox mode: the catalog is listed on every sandbox account as soon as it is imported, so
+/// that a new user sees flow 2 run without doing anything.
+pub async fn publish_in_sandbox(state: &AppState) -> anyhow::Result<()> {
+    if state.settings.mode != crate::config::Mode::Sandbox || state.market_sims.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = crate::marketplaces::DRIVERS
+        .iter()
+        .map(|d| crate::startup::sandbox_account_name(d.label))
+        .collect();
+    let now = now_ms();
+    let (accounts, made) = state
+        .db
+        .write(move |c| {
+            use crate::db::schema::marketplaces as m;
+            let accounts: Vec<i64> = m::table
+                .filter(m::name.eq_any(&names))
+                .select(m::id)
+                .load(c)?;
+            let made = publish(c, &accounts, None, now)?;
+            Ok((accounts, made))
+        })
+        .await?;
+    if made > 0 {
+        log::info!("sandbox: {made} listing(s) made on the simulated marketplaces");
+        state.queue.data_changed();
+        queue_pushes(state, &accounts, Duration::ZERO).await?;
+    }
+    Ok(())
+}

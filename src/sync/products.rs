@@ -516,6 +516,7 @@ impl Job for SyncProducts {
             report.rpc_calls
         );
         push_dirty_listings(&state).await?;
+        super::listings::publish_in_sandbox(&state).await?;
         Ok(())
     }
 }

@@ -169,6 +169,8 @@ async fn publish_everything(app: &TestApp) -> Vec<i64> {
     )
     .unwrap();
     assert_eq!(accounts.len(), 3, "one sandbox account per marketplace");
+    // Sandbox mode lists the catalog on its accounts after the first import: publishing again
+    // makes nothing new.
     let made = call(
         app,
         "adlerdo.marketplace",
@@ -177,7 +179,14 @@ async fn publish_everything(app: &TestApp) -> Vec<i64> {
         json!({}),
     )
     .await;
-    assert!(made.as_i64().unwrap() > 0, "{made}");
+    assert_eq!(made, json!(0), "already listed by the sandbox");
+    let listed: i64 = app
+        .state
+        .db
+        .run(|c| listings::table.count().get_result(c))
+        .await
+        .unwrap();
+    assert!(listed > 0);
     accounts
 }
 
@@ -479,5 +488,108 @@ async fn an_outage_loses_no_quantity_and_bursts_coalesce() {
         let n = sent.iter().filter(|(_, a, _)| a == account).count();
         assert!(n <= 4, "account {account}: {n} pushes for 4 changes");
     }
+    app.stop().await.unwrap();
+}
+
+/// An account whose connection is not set up: its listings wait, the failure is visible, and
+/// saving working settings sends them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_wait_for_an_account_that_works() {
+    let app = sandbox().await;
+    let product: i64 = app
+        .state
+        .db
+        .run(|c| {
+            use adlerdo::db::schema::products;
+            products::table
+                .filter(products::sku.is_not_null())
+                .select(products::id)
+                .order(products::id)
+                .first(c)
+        })
+        .await
+        .unwrap();
+    let id = call(
+        &app,
+        "adlerdo.marketplace",
+        "create",
+        json!([{"kind": "ebay", "name": "Second eBay", "settings": {}}]),
+        json!({}),
+    )
+    .await;
+    let made = call(
+        &app,
+        "adlerdo.marketplace",
+        "publish",
+        json!([[id]]),
+        json!({"product_ids": [product]}),
+    )
+    .await;
+    assert_eq!(made, json!(1), "only the product asked for");
+    app.wait_for_jobs(Duration::from_secs(30)).await;
+    let dead = call(
+        &app,
+        "adlerdo.job",
+        "search_read",
+        json!([[
+            ["state", "=", "dead"],
+            ["kind", "=", "marketplace.listings.push"]
+        ]]),
+        json!({"fields": ["last_error"]}),
+    )
+    .await;
+    let error = dead[0]["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        error.contains("Second eBay") && error.contains("missing"),
+        "{dead}"
+    );
+    let listing = call(
+        &app,
+        "adlerdo.listing",
+        "search_read",
+        json!([[["marketplace_id", "=", id]]]),
+        json!({"fields": ["status", "dirty", "external_id"]}),
+    )
+    .await;
+    assert_eq!(listing[0]["status"], "draft", "{listing}");
+    assert_eq!(listing[0]["dirty"], true);
+
+    // The admin saves working settings and credentials: the offer goes out.
+    let sim = app
+        .state
+        .market_sims
+        .iter()
+        .find(|s| s.kind() == "ebay")
+        .unwrap();
+    call(
+        &app,
+        "adlerdo.marketplace",
+        "write",
+        json!([[id], {"settings": sim.account_settings(), "credentials": sim.account_credentials()}]),
+        json!({}),
+    )
+    .await;
+    let app_ref = &app;
+    let id = &id;
+    eventually(60, "the waiting listing goes live", || async move {
+        app_ref.wait_for_jobs(Duration::from_secs(30)).await;
+        let l = call(
+            app_ref,
+            "adlerdo.listing",
+            "search_read",
+            json!([[["marketplace_id", "=", id]]]),
+            json!({"fields": ["status", "dirty", "external_id"]}),
+        )
+        .await;
+        if l[0]["status"] == "active" && l[0]["external_id"].is_string() {
+            Ok(())
+        } else {
+            Err(l.to_string())
+        }
+    })
+    .await;
     app.stop().await.unwrap();
 }
