@@ -255,9 +255,7 @@ pub fn settle(
                     release(conn, owner, &[row.listing_id])?;
                 }
                 Settle::Pending { owner: to, until } => {
-                    diesel::update(mine)
-                        .set((so::claim_owner.eq(to), so::claim_until.eq(*until)))
-                        .execute(conn)?;
+                    hand_over(conn, owner, &[row.listing_id], to, *until)?;
                 }
             }
         }
@@ -308,6 +306,27 @@ fn settle_accepted(
                 ))
                 .execute(conn)?;
         }
+    }
+    Ok(())
+}
+
+/// Hands the rows of `ids` that `owner` holds to `to` (a push the marketplace processes later)
+/// until `until`.
+pub fn hand_over(
+    conn: &mut DbConnection,
+    owner: &str,
+    ids: &[i64],
+    to: &str,
+    until: i64,
+) -> QueryResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(
+            so::table
+                .filter(so::listing_id.eq_any(chunk))
+                .filter(so::claim_owner.eq(owner)),
+        )
+        .set((so::claim_owner.eq(to), so::claim_until.eq(until)))
+        .execute(conn)?;
     }
     Ok(())
 }

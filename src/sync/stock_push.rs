@@ -317,6 +317,7 @@ async fn record_calls(
         .write(move |c| {
             c.transaction(|c| {
                 let mut pending = Vec::new();
+                let mut settles: Vec<(&Claimed, Settle)> = Vec::new();
                 for r in &records {
                     let push_id = outbox::begin_push(
                         c,
@@ -325,28 +326,16 @@ async fn record_calls(
                         r.items.len() as i32,
                         r.started,
                     )?;
-                    let settles: Vec<(&Claimed, Settle)> = if r.handle.is_some() {
+                    if r.handle.is_some() {
                         // The marketplace processes the batch later: the rows stay held by this
                         // push until its results are in.
-                        let holder = pending_owner(push_id);
+                        let ids: Vec<i64> = r.rows.iter().map(|row| row.listing_id).collect();
                         let until = now + claim_ms.max(3_600_000);
+                        outbox::hand_over(c, &owner, &ids, &pending_owner(push_id), until)?;
                         pending.push(push_id);
-                        r.rows
-                            .iter()
-                            .map(|row| {
-                                (
-                                    row,
-                                    Settle::Pending {
-                                        owner: holder.clone(),
-                                        until,
-                                    },
-                                )
-                            })
-                            .collect()
                     } else {
-                        r.settles.iter().map(|(row, s)| (row, s.clone())).collect()
-                    };
-                    outbox::settle(c, &owner, &settles, now)?;
+                        settles.extend(r.settles.iter().map(|(row, s)| (row, s.clone())));
+                    }
                     outbox::end_push(
                         c,
                         push_id,
@@ -360,6 +349,8 @@ async fn record_calls(
                         now,
                     )?;
                 }
+                // Every call's rows at once: set-based statements for the whole claim.
+                outbox::settle(c, &owner, &settles, now)?;
                 Ok(pending)
             })
         })
