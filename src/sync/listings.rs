@@ -65,12 +65,19 @@ fn attributes(json: &str) -> Vec<(String, String)> {
     }
 }
 
-/// Up to `limit` dirty listings of an account, with the offer each should show.
-fn due(conn: &mut DbConnection, account: &Account, limit: i64) -> QueryResult<Vec<Due>> {
+/// Up to `limit` dirty listings of an account after listing `after`, with the offer each should
+/// show.
+fn due(
+    conn: &mut DbConnection,
+    account: &Account,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Due>> {
     let rows: Vec<Row> = l::table
         .inner_join(pr::table)
         .filter(l::marketplace_id.eq(account.id))
         .filter(l::dirty.eq(1))
+        .filter(l::id.gt(after))
         .order(l::id)
         .limit(limit)
         .select((
@@ -146,6 +153,9 @@ fn due(conn: &mut DbConnection, account: &Account, limit: i64) -> QueryResult<Ve
         .collect())
 }
 
+/// How long offers the marketplace refused for now wait before they are sent again.
+const RETRY_REFUSED_SECS: u64 = 60;
+
 /// Sends an account's dirty listings as offers.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PushListings {
@@ -167,12 +177,20 @@ impl Job for PushListings {
         }
         let per_call = adapter.max_offers_per_call().max(1);
         let mut pushed = 0;
+        // One pass over the dirty listings: those refused for now stay dirty and are tried
+        // again by a later job, not at once in a loop.
+        let mut after = 0;
+        let mut refused_for_now = false;
         loop {
             let acc = account.clone();
-            let mut batch = state.db.run(move |c| due(c, &acc, per_call as i64)).await?;
-            if batch.is_empty() {
+            let mut batch = state
+                .db
+                .run(move |c| due(c, &acc, after, per_call as i64))
+                .await?;
+            let Some(last) = batch.last() else {
                 break;
-            }
+            };
+            after = last.listing_id;
             // Link by SKU what the hub has no ids for yet.
             let unknown: Vec<String> = batch
                 .iter()
@@ -206,6 +224,18 @@ impl Job for PushListings {
                     let id = account.id;
                     let exchanges = result.exchanges;
                     let odoo_ids: Vec<i64> = batch.iter().filter_map(|d| d.odoo_id).collect();
+                    refused_for_now |= batch.iter().any(|d| {
+                        !matches!(
+                            by_sku.get(&d.offer.sku),
+                            Some(
+                                Ok(_)
+                                    | Err(Rejection {
+                                        retryable: false,
+                                        ..
+                                    })
+                            )
+                        )
+                    });
                     state
                         .db
                         .write(move |c| settle(c, id, &batch, &by_sku, &exchanges, started, now))
@@ -223,6 +253,12 @@ impl Job for PushListings {
                 }
                 Err(e) => return handle_error(&state, &self, &account, e).await,
             }
+        }
+        if refused_for_now {
+            state
+                .queue
+                .enqueue_after(&self, Duration::from_secs(RETRY_REFUSED_SECS))
+                .await?;
         }
         if pushed > 0 {
             log::info!(
