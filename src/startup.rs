@@ -313,6 +313,9 @@ impl Application {
         if let Some(sim) = &state.odoo_sim {
             sim.stop().await;
         }
+        for sim in state.market_sims.iter() {
+            sim.stop().await;
+        }
         log::info!("stopped");
         match served {
             Some(Ok(Err(e))) => Err(anyhow!("HTTP server failed: {e}")),
