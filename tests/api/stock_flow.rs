@@ -300,27 +300,18 @@ async fn stock_reaches_every_marketplace() {
         json!({}),
     )
     .await;
-    let account_id: i64 = {
+    // The order comes from one of the accounts selling this SKU; it is for the SKU's product.
+    let (account_id, product_id): (i64, i64) = {
         let sku = sku.clone();
         app.state
             .db
             .run(move |c| {
                 listings::table
                     .filter(listings::sku.eq(sku))
-                    .select(listings::marketplace_id)
-                    .first(c)
-            })
-            .await
-            .unwrap()
-    };
-    let product_id: i64 = {
-        let sku = sku.clone();
-        app.state
-            .db
-            .run(move |c| {
-                listings::table
-                    .filter(listings::sku.eq(sku))
-                    .select(listings::product_id.assume_not_null())
+                    .select((
+                        listings::marketplace_id,
+                        listings::product_id.assume_not_null(),
+                    ))
                     .first(c)
             })
             .await
