@@ -9,6 +9,7 @@ pub mod amazon;
 pub mod ebay;
 mod error;
 pub mod http;
+pub mod orders;
 pub mod shopify;
 pub mod token;
 
@@ -20,6 +21,10 @@ use serde_json::{Map, Value};
 
 pub use self::error::{MarketError, Rejection};
 pub use self::http::RetryPolicy;
+pub use self::orders::{
+    Address, Buyer, MarketOrder, MarketOrderLine, OrderPage, OrderQuery, OrderStatus,
+    UnreadableOrder, WebhookError, WebhookEvent,
+};
 use crate::ratelimit::TimeSource;
 
 /// One marketplace account, as an adapter is built from it.
@@ -215,6 +220,30 @@ pub trait Marketplace: Send + Sync {
             "{} processes pushes at once; nothing is pending under {handle}",
             self.kind()
         )))
+    }
+
+    /// One page of the orders created or changed at or after `query.updated_after`, oldest
+    /// change first where the marketplace can sort so. Paging follows [`OrderPage::next_page`].
+    // TODO(issue 5, this session): becomes required once the three adapters implement it.
+    async fn fetch_orders(&self, query: &OrderQuery) -> Result<OrderPage, MarketError> {
+        let _ = query;
+        Err(MarketError::Config(format!(
+            "{} does not read orders yet",
+            self.kind()
+        )))
+    }
+
+    /// Verifies a webhook delivery against the account's secret (over the raw `body`, before
+    /// any parsing) and reads it. `headers` are (lower-case name, value); `now_ms` is the time
+    /// of arrival, for the replay window.
+    fn read_webhook(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<WebhookEvent, WebhookError> {
+        let _ = (headers, body, now_ms);
+        Err(WebhookError::NotSupported)
     }
 }
 

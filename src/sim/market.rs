@@ -365,7 +365,63 @@ pub trait RunningMarketSim: Send + Sync {
     /// (external id, external reference), as its adapter would have found them: lets benchmarks
     /// start from listings already linked without paying for the look-ups.
     fn linked_ids(&self, sku: &str) -> Option<(Option<String>, Option<String>)>;
+    /// Places an order as a buyer would (now, on the wall clock); returns the marketplace's
+    /// order id, as the adapter's [`crate::marketplaces::MarketOrder::external_id`] will read it.
+    // TODO(issue 5, this session): required once the three simulators implement it.
+    fn seed_order(&self, order: &SimOrder) -> String {
+        let _ = order;
+        String::new()
+    }
+    /// Changes an order the way the marketplace would (cancellation, shipping, payment), which
+    /// moves its last-update time; `false` when there is no such order.
+    fn update_order(&self, external_id: &str, change: OrderChange) -> bool {
+        let _ = (external_id, change);
+        false
+    }
+    /// Sends webhooks for order events to `url`, signed as the marketplace signs them; `false`
+    /// when this marketplace has no webhooks (the hub then relies on polling alone).
+    fn deliver_webhooks_to(&self, url: Option<&str>) -> bool {
+        let _ = url;
+        false
+    }
     async fn stop(&self);
+}
+
+/// An order a simulated buyer places ([`RunningMarketSim::seed_order`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOrder {
+    pub buyer_name: String,
+    pub buyer_email: String,
+    /// The shipping address (also the billing address unless `billing` is given).
+    pub address: crate::marketplaces::Address,
+    pub billing: Option<crate::marketplaces::Address>,
+    pub lines: Vec<SimOrderLine>,
+    /// Shipping charged, before tax.
+    pub shipping: f64,
+    /// Tax rate applied to lines and shipping (0.2 = 20 %), computed as the marketplace would.
+    pub tax_rate: f64,
+    pub currency: String,
+    /// Paid (ready to ship) or still pending payment.
+    pub paid: bool,
+}
+
+/// One line of a [`SimOrder`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOrderLine {
+    pub sku: String,
+    pub title: String,
+    pub quantity: i64,
+    pub unit_price: f64,
+    /// Discount on the whole line.
+    pub discount: f64,
+}
+
+/// A change to a simulated order ([`RunningMarketSim::update_order`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderChange {
+    Pay,
+    Ship,
+    Cancel,
 }
 
 /// Starts a simulator on 127.0.0.1, port 0.
