@@ -224,14 +224,7 @@ pub trait Marketplace: Send + Sync {
 
     /// One page of the orders created or changed at or after `query.updated_after`, oldest
     /// change first where the marketplace can sort so. Paging follows [`OrderPage::next_page`].
-    // TODO(issue 5, this session): becomes required once the three adapters implement it.
-    async fn fetch_orders(&self, query: &OrderQuery) -> Result<OrderPage, MarketError> {
-        let _ = query;
-        Err(MarketError::Config(format!(
-            "{} does not read orders yet",
-            self.kind()
-        )))
-    }
+    async fn fetch_orders(&self, query: &OrderQuery) -> Result<OrderPage, MarketError>;
 
     /// Verifies a webhook delivery against the account's secret (over the raw `body`, before
     /// any parsing) and reads it. `headers` are (lower-case name, value); `now_ms` is the time

@@ -367,17 +367,10 @@ pub trait RunningMarketSim: Send + Sync {
     fn linked_ids(&self, sku: &str) -> Option<(Option<String>, Option<String>)>;
     /// Places an order as a buyer would (now, on the wall clock); returns the marketplace's
     /// order id, as the adapter's [`crate::marketplaces::MarketOrder::external_id`] will read it.
-    // TODO(issue 5, this session): required once the three simulators implement it.
-    fn seed_order(&self, order: &SimOrder) -> String {
-        let _ = order;
-        String::new()
-    }
+    fn seed_order(&self, order: &SimOrder) -> String;
     /// Changes an order the way the marketplace would (cancellation, shipping, payment), which
     /// moves its last-update time; `false` when there is no such order.
-    fn update_order(&self, external_id: &str, change: OrderChange) -> bool {
-        let _ = (external_id, change);
-        false
-    }
+    fn update_order(&self, external_id: &str, change: OrderChange) -> bool;
     /// Sends webhooks for order events to `url`, signed as the marketplace signs them; `false`
     /// when this marketplace has no webhooks (the hub then relies on polling alone).
     fn deliver_webhooks_to(&self, url: Option<&str>) -> bool {

@@ -1,17 +1,20 @@
 //! The Amazon adapter against the Amazon simulator over real HTTP, the simulator's own limits
-//! under a manual clock, and the spec test: every recorded exchange checked against Amazon's
-//! official models and the JSON_LISTINGS_FEED schemas.
+//! under a manual clock, and the spec tests: every recorded exchange checked against Amazon's
+//! official models (listings, feeds, orders) and the JSON_LISTINGS_FEED schemas.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
 
 use adlerdo::marketplaces::amazon::Amazon;
 use adlerdo::marketplaces::{
-    AccountConfig, ListingIds, MarketError, Marketplace, Offer, Pushed, QuantityUpdate, RetryPolicy,
+    AccountConfig, Address, ListingIds, MarketError, MarketOrder, Marketplace, Offer, OrderQuery,
+    OrderStatus, Pushed, QuantityUpdate, RetryPolicy, UnreadableOrder,
 };
 use adlerdo::ratelimit::{ManualClock, TimeSource};
 use adlerdo::sim::amazon::{AmazonSim, Timings};
-use adlerdo::sim::market::{Fault, RunningMarketSim, SimOptions};
+use adlerdo::sim::market::{
+    Fault, OrderChange, RunningMarketSim, SimOptions, SimOrder, SimOrderLine,
+};
 use adlerdo::spec::{Problem, Spec};
 use serde_json::{Value, json};
 
@@ -1345,5 +1348,685 @@ async fn every_exchange_fits_the_official_specs() {
     let bad_report =
         json!({"header": {"sellerId": "S", "version": "2.0"}, "issues": [{"severity": "FATAL"}]});
     assert!(report.validate_named("doc", &bad_report).len() >= 3);
+    sim.stop().await;
+}
+
+// ---- Orders (Orders API v2026-01-01) ----
+
+/// Model seconds per real second in the order tests: Amazon's two settle minutes take 200 ms,
+/// the searchOrders plan (0.0056/s) refills about 3 calls a real second.
+const ORDER_SCALE: f64 = 600.0;
+
+/// A simulator and an adapter on one scaled clock, for orders.
+async fn setup_orders(record: bool, retry: RetryPolicy) -> (AmazonSim, Amazon) {
+    let time = TimeSource::scaled(ORDER_SCALE);
+    let sim = AmazonSim::start(SimOptions {
+        record,
+        ..options(time.clone())
+    })
+    .await
+    .unwrap();
+    let mut config = account(&sim, time, retry, Duration::from_secs(5));
+    // These tests read through Amazon's `lastUpdatedBefore` window (off by default).
+    config
+        .settings
+        .insert("orders_settle_seconds".into(), json!(120));
+    let amazon = Amazon::new(&config).unwrap();
+    (sim, amazon)
+}
+
+/// Waits until orders placed or changed so far are older than Amazon's settle time.
+async fn settle_orders() {
+    tokio::time::sleep(Duration::from_secs_f64(130.0 / ORDER_SCALE)).await;
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn sim_order(i: usize, paid: bool) -> SimOrder {
+    SimOrder {
+        buyer_name: format!("Buyer {i}"),
+        buyer_email: format!("buyer{i}@example.com"),
+        address: Address {
+            name: Some(format!("Buyer {i}")),
+            street: Some(format!("{i} Main St")),
+            street2: Some("Apt 4".into()),
+            city: Some("Seattle".into()),
+            state: Some("WA".into()),
+            zip: Some("98101".into()),
+            country_code: Some("US".into()),
+            phone: Some("206-555-0100".into()),
+            ..Address::default()
+        },
+        billing: None,
+        lines: vec![
+            SimOrderLine {
+                sku: format!("MUG-{i}"),
+                title: "Mug".into(),
+                quantity: 3,
+                unit_price: 9.99,
+                discount: 1.0,
+            },
+            SimOrderLine {
+                sku: "CUP".into(),
+                title: "Cup".into(),
+                quantity: 1,
+                unit_price: 5.0,
+                discount: 0.0,
+            },
+        ],
+        shipping: 4.5,
+        tax_rate: 0.0825,
+        currency: "USD".into(),
+        paid,
+    }
+}
+
+/// The orders, the unreadable ones, the page count and the last page's `complete_until` of
+/// every page of a poll from `query` on.
+async fn poll_from(
+    amazon: &Amazon,
+    mut query: OrderQuery,
+) -> (Vec<MarketOrder>, Vec<UnreadableOrder>, usize, Option<i64>) {
+    let (mut orders, mut unreadable, mut pages) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = amazon.fetch_orders(&query).await.unwrap();
+        pages += 1;
+        orders.extend(page.orders);
+        unreadable.extend(page.unreadable);
+        match page.next_page {
+            Some(next) => query.page = Some(next),
+            None => return (orders, unreadable, pages, page.complete_until),
+        }
+    }
+}
+
+/// Every page of one poll from `after`.
+async fn poll_all(
+    amazon: &Amazon,
+    after: i64,
+) -> (Vec<MarketOrder>, Vec<UnreadableOrder>, usize, Option<i64>) {
+    let query = OrderQuery {
+        updated_after: after,
+        page: None,
+    };
+    poll_from(amazon, query).await
+}
+
+#[tokio::test]
+async fn orders_are_paged_and_changed_orders_come_back() {
+    let (sim, amazon) = setup_orders(false, quick_retry()).await;
+    let start = now_ms();
+    let ids: Vec<String> = (0..250)
+        .map(|i| sim.seed_order(&sim_order(i, i % 5 != 0)))
+        .collect();
+    settle_orders().await;
+
+    // Three pages of 100, 100, 50, oldest change first; an order placed while the poll pages is
+    // past the window its first page fixed, so it waits for the next poll.
+    let first = amazon
+        .fetch_orders(&OrderQuery {
+            updated_after: start - 1000,
+            page: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.orders.len(), 100);
+    let late = sim.seed_order(&sim_order(999, true));
+    let (rest, unreadable, pages, complete_until) = poll_from(
+        &amazon,
+        OrderQuery {
+            updated_after: start - 1000,
+            page: first.next_page.clone(),
+        },
+    )
+    .await;
+    assert!(unreadable.is_empty());
+    assert_eq!(pages + 1, 3);
+    let all: Vec<MarketOrder> = first.orders.into_iter().chain(rest).collect();
+    assert_eq!(all.len(), 250);
+    let got: std::collections::BTreeSet<&str> =
+        all.iter().map(|o| o.external_id.as_str()).collect();
+    assert_eq!(got.len(), 250);
+    assert!(ids.iter().all(|id| got.contains(id.as_str())));
+    assert!(!got.contains(late.as_str()));
+    assert!(all.windows(2).all(|w| w[0].updated_at <= w[1].updated_at));
+    let until = complete_until.expect("the window's end");
+    assert!(all.iter().all(|o| o.updated_at <= until));
+    let pending = all
+        .iter()
+        .filter(|o| o.status == OrderStatus::Pending)
+        .count();
+    assert_eq!(pending, 50);
+
+    // The next poll from the cursor: the late order, then a cancelled and a paid one again.
+    let cursor = all.iter().map(|o| o.updated_at).max().unwrap() + 1;
+    settle_orders().await;
+    let (next, _, _, _) = poll_all(&amazon, cursor).await;
+    assert_eq!(
+        next.iter()
+            .map(|o| o.external_id.as_str())
+            .collect::<Vec<_>>(),
+        [late.as_str()]
+    );
+    let cursor = next[0].updated_at + 1;
+    assert!(sim.update_order(&ids[7], OrderChange::Cancel));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(sim.update_order(&ids[10], OrderChange::Pay));
+    assert!(!sim.update_order("111-0000000-0000000", OrderChange::Ship));
+    settle_orders().await;
+    let (changed, _, pages, _) = poll_all(&amazon, cursor).await;
+    assert_eq!(pages, 1);
+    let status: Vec<(&str, OrderStatus, &str)> = changed
+        .iter()
+        .map(|o| (o.external_id.as_str(), o.status, o.external_status.as_str()))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            (ids[7].as_str(), OrderStatus::Cancelled, "CANCELLED"),
+            (ids[10].as_str(), OrderStatus::Open, "UNSHIPPED")
+        ]
+    );
+    // Nothing new: one empty page.
+    let cursor = changed.iter().map(|o| o.updated_at).max().unwrap() + 1;
+    settle_orders().await;
+    let (none, _, pages, _) = poll_all(&amazon, cursor).await;
+    assert!(none.is_empty());
+    assert_eq!(pages, 1);
+    // A cursor inside the settle time: nothing asked, nothing read.
+    let calls = sim.calls().len();
+    let page = amazon
+        .fetch_orders(&OrderQuery {
+            updated_after: now_ms(),
+            page: None,
+        })
+        .await
+        .unwrap();
+    assert!(page.orders.is_empty() && page.next_page.is_none());
+    assert_eq!(sim.calls().len(), calls);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn orders_read_with_amazons_amounts_statuses_and_addresses() {
+    let (sim, amazon) = setup_orders(false, quick_retry()).await;
+    let start = now_ms();
+    let paid = sim.seed_order(&sim_order(1, true));
+    let unpaid = sim.seed_order(&sim_order(2, false));
+    let shipped = sim.seed_order(&sim_order(3, true));
+    assert!(sim.update_order(&shipped, OrderChange::Ship));
+    settle_orders().await;
+    let (orders, unreadable, _, _) = poll_all(&amazon, start - 1).await;
+    assert!(unreadable.is_empty());
+    let by_id = |id: &str| orders.iter().find(|o| o.external_id == id).unwrap().clone();
+
+    let o = by_id(&paid);
+    assert_eq!(
+        (o.status, o.external_status.as_str()),
+        (OrderStatus::Open, "UNSHIPPED")
+    );
+    assert!(o.created_at >= start && o.created_at <= o.updated_at);
+    assert_eq!(o.currency, "USD");
+    // Line 1: 3 x 9.99 - 1.00 = 28.97, tax 2.39; shipping 4.50, tax 0.37; line 2: 5.00, 0.41.
+    assert_eq!(o.total, 41.64);
+    assert_eq!(o.tax_total, 3.17);
+    assert_eq!((o.shipping, o.shipping_tax, o.discount), (4.5, 0.37, 0.0));
+    let lines: Vec<(Option<&str>, f64, f64, f64, f64)> = o
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.sku.as_deref(),
+                l.quantity,
+                l.unit_price,
+                l.discount,
+                l.tax,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (Some("MUG-1"), 3.0, 9.99, 1.0, 2.39),
+            (Some("CUP"), 1.0, 5.0, 0.0, 0.41)
+        ]
+    );
+    assert!(o.lines.iter().all(|l| l.external_id.len() == 14));
+    assert_eq!(o.buyer.name.as_deref(), Some("Buyer 1"));
+    assert!(
+        o.buyer
+            .email
+            .as_deref()
+            .is_some_and(|e| e.ends_with("@marketplace.amazon.com")),
+        "Amazon relays buyer mail: {:?}",
+        o.buyer.email
+    );
+    let address = o.shipping_address.clone().unwrap();
+    assert_eq!(address.street.as_deref(), Some("1 Main St"));
+    assert_eq!(address.street2.as_deref(), Some("Apt 4"));
+    assert_eq!(address.country_code.as_deref(), Some("US"));
+    assert_eq!(address.phone.as_deref(), Some("206-555-0100"));
+    assert_eq!(o.raw["orderId"], paid.as_str());
+
+    // Pending: the address only down to the city until it can ship.
+    let o = by_id(&unpaid);
+    assert_eq!(
+        (o.status, o.external_status.as_str()),
+        (OrderStatus::Pending, "PENDING")
+    );
+    let address = o.shipping_address.unwrap();
+    assert_eq!((address.name, address.street), (None, None));
+    assert_eq!(address.city.as_deref(), Some("Seattle"));
+    assert_eq!(o.buyer.name, None);
+
+    let o = by_id(&shipped);
+    assert_eq!(
+        (o.status, o.external_status.as_str()),
+        (OrderStatus::Shipped, "SHIPPED")
+    );
+
+    // getOrder reads the same order; an unknown id is None.
+    assert_eq!(amazon.get_order(&paid).await.unwrap().unwrap().total, 41.64);
+    assert_eq!(amazon.get_order("111-0000000-0000000").await.unwrap(), None);
+
+    // Without the PII roles, names, street lines and phones are withheld.
+    sim.set_pii_role(false);
+    let o = amazon.get_order(&paid).await.unwrap().unwrap();
+    let address = o.shipping_address.unwrap();
+    assert_eq!(
+        (address.name, address.street, address.phone),
+        (None, None, None)
+    );
+    assert_eq!(address.zip.as_deref(), Some("98101"));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_order_is_unreadable_and_the_page_goes_on() {
+    let (sim, amazon) = setup_orders(false, quick_retry()).await;
+    let start = now_ms();
+    let ids: Vec<String> = (0..3)
+        .map(|i| sim.seed_order(&sim_order(i, true)))
+        .collect();
+    let mut broken = serde_json::to_value(sim.order(&ids[1]).unwrap()).unwrap();
+    broken["proceeds"]["grandTotal"]["amount"] = json!("forty-one");
+    assert!(sim.show_order_as(&ids[1], broken.clone()));
+    settle_orders().await;
+    let (orders, unreadable, _, _) = poll_all(&amazon, start - 1).await;
+    assert_eq!(
+        orders
+            .iter()
+            .map(|o| o.external_id.as_str())
+            .collect::<Vec<_>>(),
+        [ids[0].as_str(), ids[2].as_str()]
+    );
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(unreadable[0].external_id.as_deref(), Some(ids[1].as_str()));
+    assert!(
+        unreadable[0].reason.contains("grandTotal"),
+        "{:?}",
+        unreadable[0]
+    );
+    assert_eq!(unreadable[0].raw, broken);
+    // Not even an object: unreadable without an id.
+    assert!(sim.show_order_as(&ids[2], json!("oops")));
+    let (orders, unreadable, _, _) = poll_all(&amazon, start - 1).await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(unreadable.len(), 2);
+    assert_eq!(unreadable[1].external_id, None);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn order_polls_retry_throttles_and_errors_and_refuse_bad_answers() {
+    let (sim, amazon) = setup_orders(
+        false,
+        RetryPolicy {
+            max_attempts: 3,
+            ..quick_retry()
+        },
+    )
+    .await;
+    let start = now_ms();
+    sim.seed_order(&sim_order(1, true));
+    settle_orders().await;
+    let query = OrderQuery {
+        updated_after: start - 1,
+        page: None,
+    };
+    assert_eq!(amazon.fetch_orders(&query).await.unwrap().orders.len(), 1);
+
+    // A 429 is waited out as Amazon asks; 5xx are retried.
+    let wait = Duration::from_millis(250);
+    sim.knobs()
+        .push_faults([Fault::Throttle(wait), Fault::Throttle(wait)]);
+    let started = Instant::now();
+    assert_eq!(amazon.fetch_orders(&query).await.unwrap().orders.len(), 1);
+    assert!(started.elapsed() >= wait * 2, "{:?}", started.elapsed());
+    sim.knobs()
+        .push_faults([Fault::Status(503), Fault::Status(500)]);
+    assert_eq!(amazon.fetch_orders(&query).await.unwrap().orders.len(), 1);
+    // A wait longer than max_wait goes back to the caller.
+    sim.knobs()
+        .push_faults([Fault::Throttle(Duration::from_secs(600))]);
+    match amazon.fetch_orders(&query).await {
+        Err(MarketError::RateLimited { retry_after }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(600)))
+        }
+        other => panic!("{other:?}"),
+    }
+    // An outage is transient.
+    sim.knobs().set_outage(true);
+    let got = amazon.fetch_orders(&query).await;
+    assert!(matches!(got, Err(MarketError::Transient(_))), "{got:?}");
+    sim.knobs().set_outage(false);
+    // Garbage and cut answers: retried, then a Decode error, never a panic.
+    sim.knobs().push_faults([Fault::Garbage]);
+    assert_eq!(amazon.fetch_orders(&query).await.unwrap().orders.len(), 1);
+    sim.knobs()
+        .push_faults([Fault::Garbage, Fault::Garbage, Fault::Garbage]);
+    let got = amazon.fetch_orders(&query).await;
+    assert!(matches!(got, Err(MarketError::Decode(_))), "{got:?}");
+    sim.knobs()
+        .push_faults([Fault::Truncated, Fault::Truncated, Fault::Truncated]);
+    let got = amazon.fetch_orders(&query).await;
+    assert!(matches!(got, Err(MarketError::Decode(_))), "{got:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_search_plan_is_kept_by_the_adapter_and_enforced_by_the_simulator() {
+    // A manual clock: the 0.0056/s plan restores one call every ~179 s of it. Polls send no
+    // lastUpdatedBefore here (its two minutes are wall-clock time once the clock is manual).
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(options(time.clone())).await.unwrap();
+    let mut config = account(
+        &sim,
+        time,
+        RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(10),
+            max_wait: Duration::ZERO,
+        },
+        Duration::from_secs(5),
+    );
+    config
+        .settings
+        .insert("orders_settle_seconds".into(), json!(0));
+    let amazon = Amazon::new(&config).unwrap();
+    sim.seed_order(&sim_order(1, true));
+    let query = OrderQuery {
+        updated_after: now_ms() - 60_000,
+        page: None,
+    };
+    for _ in 0..20 {
+        let page = amazon.fetch_orders(&query).await.unwrap();
+        assert_eq!(page.orders.len(), 1);
+        assert_eq!(page.complete_until, None);
+    }
+    // The 21st would wait ~179 s: handed back with the wait, without a 429.
+    match amazon.fetch_orders(&query).await {
+        Err(MarketError::RateLimited { retry_after }) => {
+            let wait = retry_after.unwrap().as_secs_f64();
+            assert!((wait - 1.0 / 0.0056).abs() < 1.0, "{wait}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(sim.calls().iter().all(|(_, s)| *s != 429));
+    clock.advance(Duration::from_secs(180));
+    assert_eq!(amazon.fetch_orders(&query).await.unwrap().orders.len(), 1);
+
+    // Straight to the simulator: its own bucket is empty too, so 429 QuotaExceeded.
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    let url = format!(
+        "{}/orders/2026-01-01/orders?lastUpdatedAfter=2026-01-01T00:00:00Z",
+        sim.url()
+    );
+    let resp = send(client.get(&url), &token).await;
+    assert_eq!(resp.status(), 429);
+    assert!(!resp.headers().contains_key("x-amzn-RateLimit-Limit"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "QuotaExceeded");
+    // getOrder has its own bucket (0.5/s, burst 30).
+    let order_url = format!("{}/orders/2026-01-01/orders/111-0000000-0000000", sim.url());
+    for _ in 0..30 {
+        assert_eq!(send(client.get(&order_url), &token).await.status(), 404);
+    }
+    assert_eq!(send(client.get(&order_url), &token).await.status(), 429);
+    sim.stop().await;
+}
+
+/// A searchOrders URL with `query`.
+fn orders_url(sim: &AmazonSim, query: &str) -> String {
+    format!("{}/orders/2026-01-01/orders?{query}", sim.url())
+}
+
+#[tokio::test]
+async fn the_simulator_refuses_bad_order_queries() {
+    let (time, clock) = TimeSource::manual(1.0);
+    let sim = AmazonSim::start(SimOptions {
+        enforce_limits: false,
+        ..options(time)
+    })
+    .await
+    .unwrap();
+    for i in 0..3 {
+        sim.seed_order(&sim_order(i, true));
+    }
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    let iso = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let hour_ago = iso(now_ms() - 3_600_000);
+    let day_ago = iso(now_ms() - 86_400_000);
+    let just_now = iso(now_ms() - 10_000);
+    let bad = [
+        String::new(),
+        format!("createdAfter={day_ago}&lastUpdatedAfter={day_ago}"),
+        format!("createdAfter={day_ago}&lastUpdatedBefore={hour_ago}"),
+        format!("lastUpdatedAfter={day_ago}&createdBefore={hour_ago}"),
+        format!("lastUpdatedAfter={hour_ago}&lastUpdatedBefore={day_ago}"),
+        format!("lastUpdatedAfter={day_ago}&lastUpdatedBefore={just_now}"),
+        format!("createdAfter={day_ago}&createdBefore={just_now}"),
+        "lastUpdatedAfter=yesterday".to_string(),
+        format!("lastUpdatedAfter={day_ago}&maxResultsPerPage=0"),
+        format!("lastUpdatedAfter={day_ago}&maxResultsPerPage=101"),
+        format!("lastUpdatedAfter={day_ago}&maxResultsPerPage=ten"),
+        format!("lastUpdatedAfter={day_ago}&includedData=BUYER,SECRETS"),
+        format!("lastUpdatedAfter={day_ago}&fulfillmentStatuses=LOST"),
+        format!("lastUpdatedAfter={day_ago}&fulfilledBy=SOMEONE"),
+        format!("lastUpdatedAfter={day_ago}&marketplaceIds=A1PA6795UKMFR9"),
+        format!("lastUpdatedAfter={day_ago}&paginationToken=nonsense"),
+    ];
+    for query in &bad {
+        let resp = send(client.get(orders_url(&sim, query)), &token).await;
+        assert_eq!(resp.status(), 400, "{query}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["errors"][0]["code"], "InvalidInput", "{query}");
+        assert!(
+            body["errors"][0]["details"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty())
+        );
+    }
+    // Good ones: created or updated windows, filters, a small page and its token.
+    let ok = format!("lastUpdatedAfter={day_ago}&lastUpdatedBefore={hour_ago}");
+    let body = get_json(&client, orders_url(&sim, &ok), &token).await;
+    assert_eq!(body["orders"].as_array().unwrap().len(), 0);
+    let echoed = chrono::DateTime::parse_from_rfc3339(body["lastUpdatedBefore"].as_str().unwrap());
+    assert_eq!(echoed, chrono::DateTime::parse_from_rfc3339(&hour_ago));
+    let small = format!(
+        "createdAfter={day_ago}&maxResultsPerPage=2&fulfillmentStatuses=UNSHIPPED,SHIPPED&fulfilledBy=MERCHANT&marketplaceIds=ATVPDKIKX0DER"
+    );
+    let body = get_json(&client, orders_url(&sim, &small), &token).await;
+    assert_eq!(body["orders"].as_array().unwrap().len(), 2);
+    assert!(body.get("payload").is_none());
+    assert!(body["orders"][0].get("buyer").is_none(), "no BUYER asked");
+    assert!(body["orders"][0]["orderItems"][0].get("proceeds").is_none());
+    let next = body["pagination"]["nextToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = get_json(
+        &client,
+        orders_url(
+            &sim,
+            &format!("{small}&paginationToken={next}&includedData=BUYER"),
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(body["orders"].as_array().unwrap().len(), 1);
+    assert!(body["orders"][0]["buyer"].is_object());
+    assert!(body.get("pagination").is_none());
+    // The token belongs to its filters, and lives 24 hours.
+    let other = format!("createdAfter={hour_ago}&maxResultsPerPage=2&paginationToken={next}");
+    let resp = send(client.get(orders_url(&sim, &other)), &token).await;
+    assert_eq!(resp.status(), 400);
+    clock.advance(Duration::from_secs(86_401));
+    let token = self::token(&client, &sim).await;
+    let resp = send(
+        client.get(orders_url(&sim, &format!("{small}&paginationToken={next}"))),
+        &token,
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["errors"][0]["details"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    // getOrder: a malformed id is refused, an unknown one not found; no token, 403.
+    let get = |id: &str| format!("{}/orders/2026-01-01/orders/{id}", sim.url());
+    assert_eq!(send(client.get(get("12345")), &token).await.status(), 400);
+    let resp = send(client.get(get("111-0000000-0000000")), &token).await;
+    assert_eq!(resp.status(), 404);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "NotFound");
+    let resp = client.get(orders_url(&sim, &ok)).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn every_order_exchange_fits_the_official_spec() {
+    let (sim, amazon) = setup_orders(true, quick_retry()).await;
+    let start = now_ms();
+    let ids: Vec<String> = (0..120)
+        .map(|i| sim.seed_order(&sim_order(i, i % 3 != 0)))
+        .collect();
+    sim.update_order(&ids[1], OrderChange::Ship);
+    sim.update_order(&ids[2], OrderChange::Cancel);
+    settle_orders().await;
+    let (orders, unreadable, pages, _) = poll_all(&amazon, start - 1).await;
+    assert_eq!((orders.len(), unreadable.len(), pages), (120, 0, 2));
+    amazon.get_order(&ids[1]).await.unwrap().unwrap();
+    amazon.get_order("111-0000000-0000000").await.unwrap();
+    // Every dataset, a created window and refusals, straight to the simulator.
+    let client = reqwest::Client::new();
+    let token = token(&client, &sim).await;
+    let every = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,PACKAGES,TAX,PAYMENT,FULFILLMENT_ORDERS";
+    let after = chrono::DateTime::from_timestamp_millis(start - 1000)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for query in [
+        format!("createdAfter={after}&includedData={every}&maxResultsPerPage=5"),
+        format!(
+            "lastUpdatedAfter={after}&fulfillmentStatuses=SHIPPED,CANCELLED&includedData={every}"
+        ),
+        format!("lastUpdatedAfter={after}&includedData=SECRETS"),
+        "createdAfter=never".to_string(),
+    ] {
+        send(client.get(orders_url(&sim, &query)), &token).await;
+    }
+    send(
+        client.get(format!(
+            "{}/orders/2026-01-01/orders/{}?includedData={every}",
+            sim.url(),
+            ids[1]
+        )),
+        &token,
+    )
+    .await;
+
+    let spec = spec("orders_2026-01-01.json");
+    let mut problems = Vec::new();
+    let mut checked = std::collections::BTreeMap::<String, usize>::new();
+    let mut statuses = std::collections::BTreeSet::new();
+    for r in sim.knobs().recorded() {
+        if r.path == "/auth/o2/token" {
+            continue;
+        }
+        let what = format!("{} {}?{} -> {}", r.method, r.path, r.query, r.status);
+        let op = spec
+            .operation(&r.method, &r.path)
+            .and_then(|o| o.operation_id)
+            .unwrap_or_else(|| panic!("no operation for {what}"));
+        *checked.entry(op).or_default() += 1;
+        statuses.insert(r.status);
+        let found = spec.validate_request(&r.method, &r.path, &query_pairs(&r.query), None);
+        if r.status == 400 {
+            assert!(
+                !found.is_empty(),
+                "{what}: the simulator refused a valid request"
+            );
+        } else {
+            problems.extend(found.into_iter().map(|p| format!("{what} request: {p}")));
+        }
+        assert!(r.request_body.is_empty(), "{what} has a body");
+        let response: Value = serde_json::from_slice(&r.response_body).unwrap();
+        problems.extend(
+            spec.validate_response(&r.method, &r.path, r.status, &response)
+                .into_iter()
+                .map(|p| format!("{what} response: {p}")),
+        );
+        assert!(
+            r.headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("x-amz-access-token")),
+            "{what} without a token"
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(
+        checked.get("searchOrders").is_some_and(|n| *n >= 6),
+        "{checked:?}"
+    );
+    assert!(
+        checked.get("getOrder").is_some_and(|n| *n >= 3),
+        "{checked:?}"
+    );
+    for status in [200, 400, 404] {
+        assert!(
+            statuses.contains(&status),
+            "no {status} checked: {statuses:?}"
+        );
+    }
+
+    // The validator does catch a wrong answer.
+    let mut order = serde_json::to_value(sim.order(&ids[1]).unwrap()).unwrap();
+    order["fulfillment"]["fulfillmentStatus"] = json!("Shipped");
+    order["orderItems"][0]["proceeds"]["proceedsTotal"]["amount"] = json!(12.5);
+    order.as_object_mut().unwrap().remove("salesChannel");
+    let found = spec.validate_response(
+        "GET",
+        "/orders/2026-01-01/orders",
+        200,
+        &json!({ "orders": [order] }),
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
     sim.stop().await;
 }

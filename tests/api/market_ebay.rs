@@ -5,12 +5,14 @@ use std::time::{Duration, Instant};
 
 use adlerdo::marketplaces::ebay::Ebay;
 use adlerdo::marketplaces::{
-    self, AccountConfig, ItemOutcome, ListingIds, MarketError, Marketplace, Offer, QuantityUpdate,
-    RetryPolicy,
+    self, AccountConfig, Address, ItemOutcome, ListingIds, MarketError, MarketOrder, Marketplace,
+    Offer, OrderQuery, OrderStatus, QuantityUpdate, RetryPolicy,
 };
 use adlerdo::ratelimit::TimeSource;
 use adlerdo::sim::ebay::EbaySim;
-use adlerdo::sim::market::{Fault, Recorded, RunningMarketSim, SimOptions};
+use adlerdo::sim::market::{
+    Fault, OrderChange, Recorded, RunningMarketSim, SimOptions, SimOrder, SimOrderLine,
+};
 use adlerdo::spec::{Problem, Spec};
 use serde_json::{Value, json};
 
@@ -1135,5 +1137,531 @@ async fn limits_can_be_switched_off() {
         );
     }
     assert_eq!(sim.quantity("OFF-0"), Some(2));
+    sim.stop().await;
+}
+
+// ---- orders (Fulfillment API) ----------------------------------------------------------------
+
+const FULFILLMENT_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/ebay/sell_fulfillment_v1_oas3.json"
+);
+const FULFILLMENT_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.fulfillment";
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A buyer's order: `lines` lines of 2 units at 12.50 (the first with a 1.00 discount), 4.90
+/// shipping, 20 % tax.
+fn sim_order(i: usize, lines: usize, paid: bool) -> SimOrder {
+    SimOrder {
+        buyer_name: format!("Buyer {i}"),
+        buyer_email: format!("buyer{i}@example.com"),
+        address: Address {
+            name: Some(format!("Buyer {i}")),
+            street: Some(format!("{i} Main St")),
+            city: Some("Springfield".into()),
+            state: Some("IL".into()),
+            zip: Some("62701".into()),
+            country_code: Some("US".into()),
+            phone: Some("555-0100".into()),
+            ..Address::default()
+        },
+        billing: None,
+        lines: (0..lines)
+            .map(|l| SimOrderLine {
+                sku: format!("SKU-{l}"),
+                title: format!("Item {l}"),
+                quantity: 2,
+                unit_price: 12.5,
+                discount: if l == 0 { 1.0 } else { 0.0 },
+            })
+            .collect(),
+        shipping: 4.9,
+        tax_rate: 0.2,
+        currency: "USD".into(),
+        paid,
+    }
+}
+
+/// Every page of orders changed at or after `since`: the orders, the unreadable ones, and the
+/// number of pages.
+async fn all_orders(
+    ebay: &Ebay,
+    since: i64,
+) -> (Vec<MarketOrder>, Vec<marketplaces::UnreadableOrder>, usize) {
+    let mut query = OrderQuery {
+        updated_after: since,
+        page: None,
+    };
+    let (mut orders, mut unreadable, mut pages) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = ebay.fetch_orders(&query).await.unwrap();
+        pages += 1;
+        orders.extend(page.orders);
+        unreadable.extend(page.unreadable);
+        assert_eq!(page.complete_until, None);
+        match page.next_page {
+            Some(p) => query.page = Some(p),
+            None => return (orders, unreadable, pages),
+        }
+        assert!(pages < 50, "paging does not end");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_are_paged_and_follow_the_last_change() {
+    let sim = sim();
+    let ebay = adapter(&sim);
+    let start = now_ms();
+    let ids: Vec<String> = (0..250)
+        .map(|i| sim.seed_order(&sim_order(i, 1 + i % 3, i % 10 != 0)))
+        .collect();
+    let (orders, unreadable, pages) = all_orders(&ebay, start - 1000).await;
+    assert_eq!(pages, 2, "200 + 50");
+    assert!(unreadable.is_empty());
+    let seen: std::collections::BTreeSet<&str> =
+        orders.iter().map(|o| o.external_id.as_str()).collect();
+    assert_eq!(seen.len(), 250);
+    assert!(ids.iter().all(|id| seen.contains(id.as_str())));
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 14 && id.chars().filter(|c| *c == '-').count() == 2),
+        "eBay's NN-NNNNN-NNNNN order ids: {}",
+        ids[0]
+    );
+
+    // Amounts as eBay states them: 2 lines of 2 x 12.50, 1.00 off the first, 4.90 shipping,
+    // 20 % tax on lines and shipping.
+    let o = orders.iter().find(|o| o.external_id == ids[1]).unwrap();
+    assert_eq!(o.status, OrderStatus::Open);
+    assert_eq!(o.external_status, "PAID/NOT_STARTED");
+    assert_eq!(o.currency, "USD");
+    assert_eq!(o.lines.len(), 2);
+    assert_eq!(o.lines[0].sku.as_deref(), Some("SKU-0"));
+    assert_eq!(
+        (
+            o.lines[0].quantity,
+            o.lines[0].unit_price,
+            o.lines[0].discount,
+            o.lines[0].tax
+        ),
+        (2.0, 12.5, 1.0, 4.8)
+    );
+    assert_eq!((o.lines[1].discount, o.lines[1].tax), (0.0, 5.0));
+    assert_eq!((o.shipping, o.shipping_tax), (4.9, 0.98));
+    assert_eq!(o.tax_total, 10.78);
+    assert_eq!(o.total, 64.68, "50 - 1 + 4.90 + 10.78");
+    assert_eq!(o.discount, 0.0);
+    let ship = o.shipping_address.clone().unwrap();
+    assert_eq!(ship.street.as_deref(), Some("1 Main St"));
+    assert_eq!(ship.email.as_deref(), Some("buyer1@example.com"));
+    assert_eq!(o.buyer.name.as_deref(), Some("Buyer 1"));
+    assert!(o.buyer.external_id.is_some());
+    assert_eq!(o.raw["orderId"], ids[1]);
+    assert!((o.created_at - now_ms()).abs() < 60_000, "wall clock");
+    let unpaid = orders.iter().find(|o| o.external_id == ids[0]).unwrap();
+    assert_eq!(unpaid.status, OrderStatus::Pending);
+    assert_eq!(unpaid.external_status, "PENDING/NOT_STARTED");
+
+    // Changed later: only those come back, with their new status.
+    let cursor = now_ms();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(sim.update_order(&ids[3], OrderChange::Cancel));
+    assert!(sim.update_order(&ids[4], OrderChange::Ship));
+    assert!(sim.update_order(&ids[0], OrderChange::Pay));
+    assert!(!sim.update_order("27-99999-99999", OrderChange::Pay));
+    let (changed, _, pages) = all_orders(&ebay, cursor).await;
+    assert_eq!(pages, 1);
+    let status = |id: &str| {
+        changed
+            .iter()
+            .find(|o| o.external_id == id)
+            .map(|o| (o.status, o.external_status.clone()))
+    };
+    assert_eq!(changed.len(), 3);
+    assert_eq!(
+        status(&ids[3]),
+        Some((OrderStatus::Cancelled, "PAID/NOT_STARTED/CANCELED".into()))
+    );
+    assert_eq!(
+        status(&ids[4]),
+        Some((OrderStatus::Shipped, "PAID/FULFILLED".into()))
+    );
+    assert_eq!(
+        status(&ids[0]),
+        Some((OrderStatus::Open, "PAID/NOT_STARTED".into()))
+    );
+    assert!(changed.iter().all(|o| o.updated_at >= cursor));
+
+    // getOrder.
+    let one = ebay.order(&ids[3]).await.unwrap().unwrap();
+    assert_eq!(one.status, OrderStatus::Cancelled);
+    assert_eq!(ebay.order("27-99999-99999").await.unwrap(), None);
+    assert_eq!(ebay.order_calls_remaining(), 100_000 - 5);
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_order_goes_to_unreadable_and_bad_pages_are_errors() {
+    let sim = sim();
+    let ebay = adapter(&sim);
+    let start = now_ms() - 1000;
+    let ids: Vec<String> = (0..3)
+        .map(|i| sim.seed_order(&sim_order(i, 1, true)))
+        .collect();
+    let broken = json!({"orderId": ids[1], "lineItems": "not a list"});
+    assert!(sim.corrupt_order(&ids[1], broken.clone()));
+    let (orders, unreadable, _) = all_orders(&ebay, start).await;
+    assert_eq!(orders.len(), 2);
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(unreadable[0].external_id.as_deref(), Some(ids[1].as_str()));
+    assert_eq!(unreadable[0].raw, broken);
+    assert!(!unreadable[0].reason.is_empty());
+    assert!(matches!(
+        ebay.order(&ids[1]).await,
+        Err(MarketError::Decode(_))
+    ));
+
+    let query = OrderQuery {
+        updated_after: start,
+        page: None,
+    };
+    sim.knobs().push_faults([Fault::Garbage]);
+    assert_eq!(ebay.fetch_orders(&query).await.unwrap().orders.len(), 2);
+    sim.knobs().push_faults(vec![Fault::Garbage; 4]);
+    let err = ebay.fetch_orders(&query).await.unwrap_err();
+    assert!(matches!(err, MarketError::Decode(_)), "{err:?}");
+    sim.knobs().push_faults(vec![Fault::Truncated; 4]);
+    let err = ebay.fetch_orders(&query).await.unwrap_err();
+    assert!(
+        matches!(err, MarketError::Decode(_) | MarketError::Transient(_)),
+        "{err:?}"
+    );
+    let bad_token = OrderQuery {
+        updated_after: start,
+        page: Some("page-two".into()),
+    };
+    assert!(matches!(
+        ebay.fetch_orders(&bad_token).await,
+        Err(MarketError::Config(_))
+    ));
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_reads_honour_429s_retry_5xx_and_count_their_own_quota() {
+    let sim = sim();
+    let ebay = adapter(&sim);
+    sim.seed_order(&sim_order(0, 1, true));
+    let query = OrderQuery {
+        updated_after: now_ms() - 60_000,
+        page: None,
+    };
+    let wait = Duration::from_millis(150);
+    sim.knobs().push_faults(vec![Fault::Throttle(wait); 2]);
+    let start = Instant::now();
+    assert_eq!(ebay.fetch_orders(&query).await.unwrap().orders.len(), 1);
+    assert!(start.elapsed() >= wait * 2, "waited {:?}", start.elapsed());
+    sim.knobs()
+        .push_faults([Fault::Throttle(Duration::from_secs(600))]);
+    let err = ebay.fetch_orders(&query).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(600)), "{err:?}");
+
+    sim.knobs()
+        .push_faults([Fault::Status(500), Fault::Status(503)]);
+    assert_eq!(ebay.fetch_orders(&query).await.unwrap().orders.len(), 1);
+    sim.knobs().set_outage(true);
+    let err = ebay.fetch_orders(&query).await.unwrap_err();
+    assert!(matches!(err, MarketError::Transient(_)), "{err:?}");
+    sim.knobs().set_outage(false);
+
+    // The Fulfillment API's daily limit is its own: spent, orders get 429 2001 while the
+    // Inventory API still answers.
+    sim.set_order_daily_call_limit(1);
+    ebay.fetch_orders(&query).await.unwrap();
+    let err = ebay.fetch_orders(&query).await.unwrap_err();
+    assert!(matches!(err, MarketError::RateLimited { .. }), "{err:?}");
+    assert!(
+        ebay.find_listings(&["NONE".into()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The adapter counts the day's calls itself and stops before eBay has to refuse.
+    let mut config = account(&sim, TimeSource::real());
+    config
+        .settings
+        .insert("order_daily_call_limit".into(), json!(1));
+    let strict = Ebay::new(&config).unwrap();
+    sim.set_order_daily_call_limit(100);
+    strict.fetch_orders(&query).await.unwrap();
+    let before = sim.count("getOrders");
+    let err = strict.fetch_orders(&query).await.unwrap_err();
+    assert!(
+        err.retry_after()
+            .is_some_and(|w| w > Duration::from_secs(3600)),
+        "{err:?}"
+    );
+    assert_eq!(sim.count("getOrders"), before, "not sent");
+    sim.stop().await;
+}
+
+/// A GET below the Fulfillment API.
+async fn get_orders_raw(sim: &EbaySim, token: &str, path: &str) -> (u16, Value) {
+    let url = format!("{}/sell/fulfillment/v1{path}", sim.url());
+    raw(sim, token, reqwest::Method::GET, &url, false, None).await
+}
+
+async fn fulfillment_token(sim: &EbaySim) -> String {
+    let resp = token_grant(sim, FULFILLMENT_SCOPE).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_order_queries_get_ebays_400s_and_pii_goes_with_age() {
+    let sim = sim();
+    let token = fulfillment_token(&sim).await;
+    let old = sim.seed_order(&sim_order(0, 1, true));
+    let recent = sim.seed_order(&sim_order(1, 1, true));
+    let enc = |f: &str| adlerdo::marketplaces::http::percent_encode(f);
+    let cases = [
+        ("?limit=201".to_string(), 31100),
+        ("?limit=0".to_string(), 31100),
+        ("?limit=ten".to_string(), 31100),
+        ("?offset=-1".to_string(), 31000),
+        ("?fieldGroups=EVERYTHING".to_string(), 32800),
+        (
+            format!("?filter={}", enc("status:[2026-01-01T00:00:00.000Z..]")),
+            30700,
+        ),
+        (
+            format!("?filter={}", enc("lastmodifieddate:2026-01-01")),
+            30800,
+        ),
+        (format!("?filter={}", enc("lastmodifieddate:[..]")), 30820),
+        (
+            format!("?filter={}", enc("lastmodifieddate:[27/11/2026..]")),
+            30810,
+        ),
+        (
+            format!(
+                "?filter={}",
+                enc("creationdate:[2020-01-01T00:00:00.000Z..]")
+            ),
+            30830,
+        ),
+        (
+            format!(
+                "?filter={}",
+                enc("creationdate:[2026-11-02T00:00:00.000Z..2026-11-01T00:00:00.000Z]")
+            ),
+            30840,
+        ),
+        (
+            format!(
+                "?filter={}",
+                enc("creationdate:[2099-01-01T00:00:00.000Z..]")
+            ),
+            30850,
+        ),
+        (
+            format!(
+                "?filter={}",
+                enc("orderfulfillmentstatus:{NOT_STARTED|FULFILLED}")
+            ),
+            30800,
+        ),
+        (
+            format!(
+                "?orderIds={}",
+                enc(&(0..51)
+                    .map(|i| format!("27-00000-{i:05}"))
+                    .collect::<Vec<_>>()
+                    .join(","))
+            ),
+            30900,
+        ),
+    ];
+    for (query, code) in cases {
+        let (s, b) = get_orders_raw(&sim, &token, &format!("/order{query}")).await;
+        assert_eq!((s, error_id(&b)), (400, code), "{query}: {b}");
+        assert_eq!(b["errors"][0]["domain"], "API_FULFILLMENT");
+    }
+    let (s, b) = get_orders_raw(&sim, &token, "/order/not-an-id").await;
+    assert_eq!((s, error_id(&b)), (400, 32100));
+    let (s, b) = get_orders_raw(&sim, &token, "/order/27-99999-99999").await;
+    assert_eq!(s, 404, "{b}");
+    let (s, b) = raw(
+        &sim,
+        "nope",
+        reqwest::Method::GET,
+        &format!("{}/sell/fulfillment/v1/order", sim.url()),
+        false,
+        None,
+    )
+    .await;
+    assert_eq!((s, error_id(&b)), (401, 1001));
+    // A token granted for the Inventory API only does not read orders.
+    let (s, b) = get_orders_raw(&sim, &raw_token(&sim).await, "/order").await;
+    assert_eq!((s, error_id(&b)), (403, 1100));
+
+    // Defaults: limit 50, offset 0, orders of the last 90 days, `total`.
+    let (s, b) = get_orders_raw(&sim, &token, "/order").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (
+            b["limit"].as_i64(),
+            b["offset"].as_i64(),
+            b["total"].as_i64()
+        ),
+        (Some(50), Some(0), Some(2))
+    );
+    let (_, b) = get_orders_raw(&sim, &token, "/order?limit=1").await;
+    assert_eq!(b["orders"].as_array().unwrap().len(), 1);
+    let next = b["next"].as_str().unwrap().to_string();
+    assert!(next.contains("offset=1"), "{next}");
+    let (_, b) = raw(&sim, &token, reqwest::Method::GET, &next, false, None).await;
+    assert_eq!(b["offset"], 1);
+    assert!(b.get("next").is_none() && b["prev"].is_string());
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order?orderIds={old}")).await;
+    assert_eq!(b["orders"][0]["orderId"], old.as_str());
+
+    // creationdate wins over lastmodifieddate.
+    let cursor = now_ms();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    sim.update_order(&recent, OrderChange::Ship);
+    let iso = adlerdo::marketplaces::ebay::mapping::iso_ms(cursor);
+    let modified = format!("lastmodifieddate:[{iso}..]");
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order?filter={}", enc(&modified))).await;
+    assert_eq!(b["total"], 1);
+    assert_eq!(b["orders"][0]["orderId"], recent.as_str());
+    let both = format!("creationdate:[{iso}..],{modified}");
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order?filter={}", enc(&both))).await;
+    assert_eq!(b["total"], 0, "{b}");
+    let fulfilled = format!("{modified},orderfulfillmentstatus:{{FULFILLED|IN_PROGRESS}}");
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order?filter={}", enc(&fulfilled))).await;
+    assert_eq!(b["total"], 1);
+
+    // PII by age: the ship-to e-mail after 14 days, names, phones and streets after 90.
+    let ship_to =
+        |b: &Value| b["fulfillmentStartInstructions"][0]["shippingStep"]["shipTo"].clone();
+    sim.age_order(&old, 20);
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order/{old}")).await;
+    assert!(ship_to(&b).get("email").is_none(), "{b}");
+    assert_eq!(ship_to(&b)["fullName"], "Buyer 0");
+    sim.age_order(&old, 80);
+    let (_, b) = get_orders_raw(&sim, &token, &format!("/order/{old}")).await;
+    let to = ship_to(&b);
+    assert!(
+        to.get("fullName").is_none() && to.get("primaryPhone").is_none(),
+        "{to}"
+    );
+    assert!(to["contactAddress"].get("addressLine1").is_none());
+    assert_eq!(to["contactAddress"]["postalCode"], "62701");
+    assert!(
+        b["buyer"]["buyerRegistrationAddress"]
+            .get("fullName")
+            .is_none()
+    );
+    let (_, b) = get_orders_raw(&sim, &token, "/order").await;
+    assert_eq!(
+        b["total"], 1,
+        "older than 90 days: not in the default window"
+    );
+    sim.stop().await;
+}
+
+fn fulfillment_spec() -> Spec {
+    Spec::load(FULFILLMENT_SPEC).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_order_exchange_fits_the_fulfillment_contract() {
+    let sim = sim_with(SimOptions {
+        record: true,
+        ..SimOptions::default()
+    });
+    let ebay = adapter(&sim);
+    let start = now_ms() - 1000;
+    let ids: Vec<String> = (0..205)
+        .map(|i| sim.seed_order(&sim_order(i, 1 + i % 2, i % 7 != 0)))
+        .collect();
+    sim.update_order(&ids[2], OrderChange::Cancel);
+    sim.update_order(&ids[3], OrderChange::Ship);
+    sim.age_order(&ids[5], 100);
+    let (orders, _, pages) = all_orders(&ebay, start - 200 * 86_400_000).await;
+    assert_eq!((orders.len(), pages), (205, 2));
+    ebay.order(&ids[2]).await.unwrap().unwrap();
+    assert_eq!(ebay.order("27-99999-99999").await.unwrap(), None);
+    let token = fulfillment_token(&sim).await;
+    let (s, _) = get_orders_raw(&sim, &token, "/order?limit=500").await;
+    assert_eq!(s, 400);
+    let (s, _) = get_orders_raw(&sim, &token, "/order/bad").await;
+    assert_eq!(s, 400);
+    let (s, _) = get_orders_raw(
+        &sim,
+        &token,
+        &format!("/order?orderIds={},{}", ids[0], ids[1]),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    let recorded: Vec<Recorded> = sim
+        .knobs()
+        .recorded()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/sell/fulfillment/v1") || r.path.starts_with("/identity"))
+        .collect();
+    let statuses: std::collections::BTreeSet<u16> = recorded.iter().map(|r| r.status).collect();
+    for expected in [200, 400, 404] {
+        assert!(
+            statuses.contains(&expected),
+            "no {expected} in {statuses:?}"
+        );
+    }
+    let spec = fulfillment_spec();
+    let problems: Vec<String> = recorded
+        .iter()
+        .flat_map(|r| check_exchange(&spec, r))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    // The adapter's request is the documented one.
+    let first = recorded
+        .iter()
+        .find(|r| r.path == "/sell/fulfillment/v1/order" && r.status == 200)
+        .unwrap();
+    assert!(
+        first.query.contains("filter=lastmodifieddate%3A%5B"),
+        "{}",
+        first.query
+    );
+    assert!(first.query.contains("limit=200"), "{}", first.query);
+
+    // The check can fail: a wrong answer is caught.
+    let mut bad = first.clone();
+    bad.response_body =
+        br#"{"orders":[{"orderId":7,"lineItems":[{"quantity":"2"}]}],"total":"x"}"#.to_vec();
+    let caught = check_exchange(&spec, &bad);
+    assert!(
+        caught.iter().any(|p| p.contains("/orders/0/orderId")),
+        "{caught:?}"
+    );
+    assert!(
+        caught
+            .iter()
+            .any(|p| p.contains("/orders/0/lineItems/0/quantity")),
+        "{caught:?}"
+    );
+    assert!(caught.iter().any(|p| p.contains("/total")), "{caught:?}");
     sim.stop().await;
 }

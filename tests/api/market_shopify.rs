@@ -1667,3 +1667,675 @@ fn the_schema_check_catches_wrong_requests_and_answers() {
         Vec::<String>::new()
     );
 }
+
+// ---- Orders and webhooks ----
+
+mod orders {
+    use super::*;
+    use adlerdo::marketplaces::shopify::mapping;
+    use adlerdo::marketplaces::{
+        Address, MarketOrder, OrderPage, OrderQuery, OrderStatus, WebhookError,
+    };
+    use adlerdo::sim::market::{OrderChange, SimOrder, SimOrderLine};
+    use std::collections::{BTreeMap, HashSet};
+    use std::sync::Mutex;
+
+    fn now_ms() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+
+    pub fn sim_order(n: usize, lines: usize, paid: bool) -> SimOrder {
+        SimOrder {
+            buyer_name: format!("Buyer Nr {n}"),
+            buyer_email: format!("buyer{n}@example.com"),
+            address: Address {
+                name: Some(format!("Buyer Nr {n}")),
+                street: Some("Hauptstr. 1".into()),
+                city: Some("Berlin".into()),
+                zip: Some("10115".into()),
+                state: Some("BE".into()),
+                country_code: Some("DE".into()),
+                phone: Some("+49 30 123456".into()),
+                ..Address::default()
+            },
+            billing: None,
+            lines: (0..lines)
+                .map(|i| SimOrderLine {
+                    sku: format!("SKU-{i}"),
+                    title: format!("Item {i}"),
+                    quantity: 1 + i as i64 % 3,
+                    unit_price: 9.99 + i as f64,
+                    discount: if i == 0 { 1.5 } else { 0.0 },
+                })
+                .collect(),
+            shipping: 4.9,
+            tax_rate: 0.19,
+            currency: "EUR".into(),
+            paid,
+        }
+    }
+
+    /// A simulator whose bucket refills fast enough for hundreds of orders in a test.
+    pub async fn fast_sim(record: bool) -> RunningShopifySim {
+        start_with(
+            SimOptions {
+                record,
+                ..SimOptions::default()
+            },
+            ShopConfig {
+                restore_rate: 50_000.0,
+                ..ShopConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// Every page from `updated_after` on.
+    pub async fn fetch_all(
+        shop: &dyn Marketplace,
+        updated_after: i64,
+    ) -> (Vec<OrderPage>, Vec<MarketOrder>) {
+        let mut pages = Vec::new();
+        let mut query = OrderQuery {
+            updated_after,
+            page: None,
+        };
+        loop {
+            let page = shop.fetch_orders(&query).await.expect("order page");
+            query.page = page.next_page.clone();
+            pages.push(page);
+            if query.page.is_none() {
+                break;
+            }
+            assert!(pages.len() < 100, "paging does not end");
+        }
+        let all = pages.iter().flat_map(|p| p.orders.clone()).collect();
+        (pages, all)
+    }
+
+    #[tokio::test]
+    async fn orders_are_paged_filtered_by_update_and_mapped() {
+        let sim = fast_sim(false).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        let start = now_ms() - 1000;
+        let mut ids = Vec::new();
+        for n in 0..250 {
+            // Every 50th order has more lines than a page carries.
+            let lines = if n % 50 == 7 { 23 } else { 1 + n % 3 };
+            ids.push(sim.seed_order(&sim_order(n, lines, n % 10 != 3)));
+        }
+        let (pages, all) = fetch_all(shop.as_ref(), start).await;
+        assert!(
+            pages.len() >= 250 / mapping::ORDER_PAGE,
+            "{} pages",
+            pages.len()
+        );
+        assert!(pages.iter().all(|p| p.unreadable.is_empty()));
+        let seen: HashSet<&str> = all.iter().map(|o| o.external_id.as_str()).collect();
+        assert_eq!(seen.len(), 250);
+        assert_eq!(all.len(), 250, "no order twice");
+        // Oldest change first.
+        assert!(all.windows(2).all(|w| w[0].updated_at <= w[1].updated_at));
+        let by_id: BTreeMap<&str, &MarketOrder> =
+            all.iter().map(|o| (o.external_id.as_str(), o)).collect();
+
+        let big = by_id[ids[7].as_str()];
+        assert_eq!(
+            big.lines.len(),
+            23,
+            "the lines beyond the first page are read too"
+        );
+        assert_eq!(big.raw["lineItems"]["nodes"].as_array().unwrap().len(), 23);
+
+        // Amounts as Shopify states them: per-line taxes rounded, then summed.
+        let o = by_id[ids[1].as_str()];
+        assert_eq!(o.reference.as_deref(), Some("#1002"));
+        assert_eq!(o.status, OrderStatus::Open);
+        assert_eq!(o.external_status, "PAID/UNFULFILLED");
+        assert_eq!(o.currency, "EUR");
+        assert_eq!(o.prices_include_tax, Some(false));
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!(o.lines[0].sku.as_deref(), Some("SKU-0"));
+        assert_eq!(o.lines[0].unit_price, 9.99);
+        assert_eq!(o.lines[0].discount, 1.5);
+        assert_eq!(o.lines[0].tax, 1.61); // 0.19 x 8.49
+        assert_eq!(o.lines[1].quantity, 2.0);
+        assert_eq!(o.lines[1].tax, 4.18); // 0.19 x 21.98
+        assert_eq!(o.shipping, 4.9);
+        assert_eq!(o.shipping_tax, 0.93);
+        assert_eq!(o.tax_total, 6.72);
+        assert_eq!(o.total, 42.09);
+        assert_eq!(o.discount, 0.0);
+        assert_eq!(o.buyer.name.as_deref(), Some("Buyer Nr 1"));
+        assert_eq!(o.buyer.email.as_deref(), Some("buyer1@example.com"));
+        assert!(
+            o.buyer
+                .external_id
+                .as_deref()
+                .unwrap()
+                .starts_with("gid://shopify/Customer/")
+        );
+        let a = o.shipping_address.as_ref().unwrap();
+        assert_eq!(a.state.as_deref(), Some("BE"));
+        assert_eq!(a.country_code.as_deref(), Some("DE"));
+        assert_eq!(a.street.as_deref(), Some("Hauptstr. 1"));
+        assert_eq!(o.raw["id"], ids[1]);
+        assert_eq!(by_id[ids[3].as_str()].status, OrderStatus::Pending);
+        assert_eq!(
+            by_id[ids[3].as_str()].external_status,
+            "PENDING/UNFULFILLED"
+        );
+
+        // Nothing changed since the last update seen: only the orders of that last second.
+        let last = all.iter().map(|o| o.updated_at).max().unwrap();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let cursor = now_ms();
+        let (_, none) = fetch_all(shop.as_ref(), cursor).await;
+        assert!(none.is_empty(), "{} orders", none.len());
+        assert!(last < cursor);
+
+        // Changes bring orders back, with their new status.
+        assert!(sim.update_order(&ids[5], OrderChange::Cancel));
+        assert!(sim.update_order(&ids[6], OrderChange::Ship));
+        assert!(sim.update_order(&ids[3], OrderChange::Pay));
+        assert!(!sim.update_order("gid://shopify/Order/1", OrderChange::Pay));
+        let (_, changed) = fetch_all(shop.as_ref(), cursor).await;
+        let status: BTreeMap<&str, (OrderStatus, &str)> = changed
+            .iter()
+            .map(|o| {
+                (
+                    o.external_id.as_str(),
+                    (o.status, o.external_status.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(status.len(), 3, "{status:?}");
+        assert_eq!(
+            status[ids[5].as_str()],
+            (OrderStatus::Cancelled, "REFUNDED/UNFULFILLED/CANCELLED")
+        );
+        assert_eq!(
+            status[ids[6].as_str()],
+            (OrderStatus::Shipped, "PAID/FULFILLED")
+        );
+        assert_eq!(
+            status[ids[3].as_str()],
+            (OrderStatus::Open, "PAID/UNFULFILLED")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_order_goes_to_unreadable_and_the_page_goes_on() {
+        let sim = fast_sim(false).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        let start = now_ms() - 1000;
+        let ids: Vec<String> = (0..3)
+            .map(|n| sim.seed_order(&sim_order(n, 2, true)))
+            .collect();
+        assert!(sim.corrupt_order(&ids[1]));
+        let (pages, all) = fetch_all(shop.as_ref(), start).await;
+        assert_eq!(all.len(), 2);
+        let bad: Vec<_> = pages.iter().flat_map(|p| p.unreadable.clone()).collect();
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].external_id.as_deref(), Some(ids[1].as_str()));
+        assert!(bad[0].reason.contains("not a decimal"), "{}", bad[0].reason);
+        assert_eq!(bad[0].raw["id"], ids[1]);
+    }
+
+    #[tokio::test]
+    async fn orders_older_than_60_days_need_read_all_orders() {
+        let sim = fast_sim(false).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        let start = now_ms() - 1000;
+        let ids: Vec<String> = (0..2)
+            .map(|n| sim.seed_order(&sim_order(n, 1, true)))
+            .collect();
+        assert!(sim.age_order(&ids[0], 61));
+        let (_, all) = fetch_all(shop.as_ref(), start).await;
+        assert_eq!(all.len(), 1);
+        sim.set_read_all_orders(true);
+        let (_, all) = fetch_all(shop.as_ref(), start).await;
+        assert_eq!(all.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn order_polls_honour_throttling_retry_server_errors_and_refuse_garbage() {
+        let sim = fast_sim(false).await;
+        let mut acc = account(&sim, TimeSource::real());
+        let shop = adapter(acc.clone());
+        let start = now_ms() - 1000;
+        sim.seed_order(&sim_order(0, 2, true));
+        let query = OrderQuery {
+            updated_after: start,
+            page: None,
+        };
+        sim.knobs().push_faults([
+            Fault::Throttle(Duration::from_millis(300)),
+            Fault::Status(503),
+            Fault::Status(500),
+        ]);
+        let t = Instant::now();
+        let page = shop.fetch_orders(&query).await.unwrap();
+        assert_eq!(page.orders.len(), 1);
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "Retry-After honoured"
+        );
+        // A throttled answer in the GraphQL shape (HTTP 200, THROTTLED) is waited out too.
+        sim.set_available(0.0);
+        let page = shop.fetch_orders(&query).await.unwrap();
+        assert_eq!(page.orders.len(), 1);
+
+        sim.knobs()
+            .push_faults(std::iter::repeat_n(Fault::Status(502), 4));
+        let err = shop.fetch_orders(&query).await.unwrap_err();
+        assert!(matches!(err, MarketError::Transient(_)), "{err:?}");
+
+        acc.retry.max_attempts = 1;
+        let once = adapter(acc);
+        sim.knobs().push_faults([Fault::Garbage]);
+        let err = once.fetch_orders(&query).await.unwrap_err();
+        assert!(matches!(err, MarketError::Decode(_)), "{err:?}");
+        sim.knobs().push_faults([Fault::Truncated]);
+        let err = once.fetch_orders(&query).await.unwrap_err();
+        assert!(
+            matches!(err, MarketError::Decode(_) | MarketError::Transient(_)),
+            "{err:?}"
+        );
+        sim.knobs()
+            .push_faults([Fault::Throttle(Duration::from_secs(60))]);
+        let err = once.fetch_orders(&query).await.unwrap_err();
+        assert!(matches!(err, MarketError::RateLimited { .. }), "{err:?}");
+        // A page token that is not a cursor is Shopify's refusal, not a decode error.
+        let err = shop
+            .fetch_orders(&OrderQuery {
+                updated_after: start,
+                page: Some("not-a-cursor".into()),
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, MarketError::Rejected { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn bad_order_queries_get_shopifys_errors() {
+        let sim = fast_sim(false).await;
+        sim.seed_order(&sim_order(0, 1, true));
+        let token = Some(sim::SANDBOX_ACCESS_TOKEN);
+        let q = |args: &str| json!({"query": format!("{{ orders({args}) {{ nodes {{ id }} }} }}")});
+        let (status, _, body) = raw(&sim, "2026-10", token, q("first: 251")).await;
+        assert_eq!(status, 200);
+        assert!(
+            message(&body).ends_with("The page size must be between 0 and 250."),
+            "{body}"
+        );
+        let (_, _, body) = raw(&sim, "2026-10", token, q("query: \"status:any\"")).await;
+        assert!(
+            message(&body).ends_with("you must provide one of first or last"),
+            "{body}"
+        );
+        let (_, _, body) = raw(&sim, "2026-10", token, q("first: 5, sortKey: NEWEST")).await;
+        assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
+        let (_, _, body) = raw(&sim, "2026-10", token, q("first: 5, after: \"bm9wZQ==\"")).await;
+        assert!(
+            message(&body).ends_with("Invalid cursor for current pagination sort."),
+            "{body}"
+        );
+        let (_, _, body) = raw(
+            &sim,
+            "2026-10",
+            token,
+            json!({"query": "{ orders(first: 5) { nodes { id lineItems(first: 250) { nodes { id originalUnitPriceSet { shopMoney { amount } } } } } } }"}),
+        )
+        .await;
+        assert_eq!(code(&body), "MAX_COST_EXCEEDED");
+        let (status, _, _) = raw(&sim, "2026-10", None, q("first: 5")).await;
+        assert_eq!(status, 401);
+        let (status, _, body) = raw(&sim, "2026-10", token, json!({"variables": {}})).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            body["errors"]["query"],
+            "Required parameter missing or invalid"
+        );
+        // The search: status, date and sort filters.
+        let (_, _, body) = raw(
+            &sim,
+            "2026-10",
+            token,
+            q("first: 5, sortKey: CREATED_AT, reverse: true, query: \"status:open created_at:>=2020-01-01\""),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["orders"]["nodes"].as_array().unwrap().len(),
+            1,
+            "{body}"
+        );
+        let (_, _, body) = raw(
+            &sim,
+            "2026-10",
+            token,
+            q("first: 5, query: \"status:cancelled\""),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["orders"]["nodes"].as_array().unwrap().len(),
+            0,
+            "{body}"
+        );
+    }
+
+    /// What a webhook receiver got: headers (lower-case) and body.
+    type Received = Arc<Mutex<Vec<(Vec<(String, String)>, Vec<u8>)>>>;
+
+    /// A receiver on port 0 that refuses the first `fail_first` deliveries with a 500.
+    async fn receiver(fail_first: usize) -> (String, Received, actix_web::dev::ServerHandle) {
+        use actix_web::{HttpRequest, HttpResponse, web};
+        let got: Received = Arc::new(Mutex::new(Vec::new()));
+        let failures = Arc::new(std::sync::atomic::AtomicUsize::new(fail_first));
+        let (listener, url) = adlerdo::sim::market::bind_local().unwrap();
+        let sink = got.clone();
+        let handle = adlerdo::sim::market::serve(listener, None, 1, move |cfg| {
+            let sink = sink.clone();
+            let failures = failures.clone();
+            cfg.route(
+                "/hooks",
+                web::post().to(move |req: HttpRequest, body: web::Bytes| {
+                    let sink = sink.clone();
+                    let failures = failures.clone();
+                    async move {
+                        use std::sync::atomic::Ordering;
+                        if failures
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok()
+                        {
+                            return HttpResponse::InternalServerError().finish();
+                        }
+                        let headers = req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| {
+                                (k.to_string(), v.to_str().unwrap_or_default().to_string())
+                            })
+                            .collect();
+                        sink.lock().unwrap().push((headers, body.to_vec()));
+                        HttpResponse::Ok().finish()
+                    }
+                }),
+            );
+        })
+        .unwrap();
+        (format!("{url}/hooks"), got, handle)
+    }
+
+    async fn wait_for(got: &Received, n: usize) -> Vec<(Vec<(String, String)>, Vec<u8>)> {
+        for _ in 0..200 {
+            if got.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        got.lock().unwrap().clone()
+    }
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn webhooks_are_signed_retried_and_read_like_polled_orders() {
+        let sim = fast_sim(false).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        let (url, got, handle) = receiver(2).await;
+        sim.set_webhook_retry(4, Duration::from_millis(20));
+        assert!(sim.deliver_webhooks_to(Some(&url)));
+        let start = now_ms() - 1000;
+        let id = sim.seed_order(&sim_order(1, 2, true));
+        let delivered = wait_for(&got, 1).await;
+        assert_eq!(delivered.len(), 1);
+        // Two refusals, then the third attempt of the same delivery got through.
+        let attempts = sim.webhook_attempts();
+        assert_eq!(
+            attempts.iter().map(|a| a.status).collect::<Vec<_>>(),
+            vec![Some(500), Some(500), Some(200)]
+        );
+        assert!(
+            attempts
+                .iter()
+                .all(|a| a.webhook_id == attempts[0].webhook_id)
+        );
+        let (headers, body) = &delivered[0];
+        for h in [
+            "x-shopify-topic",
+            "x-shopify-hmac-sha256",
+            "x-shopify-shop-domain",
+            "x-shopify-api-version",
+            "x-shopify-webhook-id",
+            "x-shopify-triggered-at",
+            "x-shopify-event-id",
+        ] {
+            assert!(!header(headers, h).is_empty(), "{h} missing");
+        }
+        assert_eq!(header(headers, "x-shopify-topic"), "orders/create");
+        let event = shop.read_webhook(headers, body, now_ms()).unwrap();
+        assert_eq!(event.topic, "orders/create");
+        assert_eq!(event.delivery_id, header(headers, "x-shopify-webhook-id"));
+        assert!(event.triggered_at.unwrap() <= now_ms());
+        let pushed = event.order.unwrap();
+        assert_eq!(pushed.external_id, id);
+
+        // The delivery and the poll give the same order (apart from the raw JSON).
+        let (_, polled) = fetch_all(shop.as_ref(), start).await;
+        let mut polled = polled[0].clone();
+        polled.raw = Value::Null;
+        let mut from_hook = pushed.clone();
+        from_hook.raw = Value::Null;
+        // REST timestamps carry the same seconds as GraphQL's.
+        assert_eq!(from_hook, polled);
+
+        // Refusals: a changed body, no signature, a stale delivery, another secret.
+        let mut tampered = body.clone();
+        tampered[10] ^= 1;
+        assert_eq!(
+            shop.read_webhook(headers, &tampered, now_ms()),
+            Err(WebhookError::BadSignature)
+        );
+        let unsigned: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("x-shopify-hmac-sha256"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            shop.read_webhook(&unsigned, body, now_ms()),
+            Err(WebhookError::BadSignature)
+        );
+        assert_eq!(
+            shop.read_webhook(headers, body, now_ms() + 301_000),
+            Err(WebhookError::Stale)
+        );
+        let mut acc = account(&sim, TimeSource::real());
+        acc.credentials
+            .insert("webhook_secret".into(), json!("another-secret"));
+        acc.settings
+            .insert("webhook_replay_window_secs".into(), json!(3600));
+        let other = adapter(acc);
+        assert_eq!(
+            other.read_webhook(headers, body, now_ms()),
+            Err(WebhookError::BadSignature)
+        );
+        // A signed body that is not an order is malformed, not a panic.
+        let junk = b"{\"id\": \"x\"}".to_vec();
+        let mut signed = headers.clone();
+        for (k, v) in &mut signed {
+            if k.eq_ignore_ascii_case("x-shopify-hmac-sha256") {
+                *v = mapping::sign(sim::SANDBOX_CLIENT_SECRET.as_bytes(), &junk);
+            }
+        }
+        assert!(matches!(
+            shop.read_webhook(&signed, &junk, now_ms()),
+            Err(WebhookError::Malformed(_))
+        ));
+        // An account with a permanent token and no secret takes no webhooks.
+        let mut acc = account(&sim, TimeSource::real());
+        acc.credentials = serde_json::Map::new();
+        acc.credentials
+            .insert("access_token".into(), json!(sim::SANDBOX_ACCESS_TOKEN));
+        assert_eq!(
+            adapter(acc).read_webhook(headers, body, now_ms()),
+            Err(WebhookError::NotSupported)
+        );
+        handle.stop(true).await;
+    }
+
+    #[tokio::test]
+    async fn webhooks_can_come_twice_and_out_of_order() {
+        let sim = fast_sim(false).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        let (url, got, handle) = receiver(0).await;
+        sim.deliver_webhooks_to(Some(&url));
+        sim.duplicate_webhooks(true);
+        let id = sim.seed_order(&sim_order(1, 1, false));
+        let twice = wait_for(&got, 2).await;
+        assert_eq!(twice.len(), 2);
+        let events: Vec<_> = twice
+            .iter()
+            .map(|(h, b)| shop.read_webhook(h, b, now_ms()).unwrap())
+            .collect();
+        assert_eq!(events[0].delivery_id, events[1].delivery_id);
+        assert_eq!(
+            events[0].order.as_ref().unwrap().status,
+            OrderStatus::Pending
+        );
+
+        sim.duplicate_webhooks(false);
+        sim.hold_webhooks(true);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(sim.update_order(&id, OrderChange::Pay));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(sim.update_order(&id, OrderChange::Cancel));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(got.lock().unwrap().len(), 2, "held back");
+        sim.release_webhooks();
+        let all = wait_for(&got, 4).await;
+        let later: Vec<_> = all[2..]
+            .iter()
+            .map(|(h, b)| shop.read_webhook(h, b, now_ms()).unwrap())
+            .collect();
+        assert_eq!(later[0].topic, "orders/updated");
+        // The cancellation arrives first; its trigger time tells the hub it is the newer.
+        assert_eq!(
+            later[0].order.as_ref().unwrap().status,
+            OrderStatus::Cancelled
+        );
+        assert_eq!(later[1].order.as_ref().unwrap().status, OrderStatus::Open);
+        assert!(later[0].triggered_at > later[1].triggered_at);
+        sim.deliver_webhooks_to(None);
+        sim.seed_order(&sim_order(2, 1, true));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(got.lock().unwrap().len(), 4, "no subscription, no delivery");
+        handle.stop(true).await;
+    }
+
+    /// The spec test for orders: every request the adapter sends to read orders, and every
+    /// answer, against the official schema; plus a query of every order field the simulator
+    /// serves, so all its answer shapes are checked.
+    #[tokio::test]
+    async fn every_order_request_and_answer_matches_the_official_schema() {
+        let schema = spec::official();
+        let sim = fast_sim(true).await;
+        let shop = adapter(account(&sim, TimeSource::real()));
+        sim.seed_listing("SKU-0", "Seeded", 9.99, 5);
+        let start = now_ms() - 1000;
+        let mut ids = Vec::new();
+        for n in 0..20 {
+            ids.push(sim.seed_order(&sim_order(n, if n == 4 { 120 } else { 2 }, n % 2 == 0)));
+        }
+        sim.update_order(&ids[1], OrderChange::Cancel);
+        sim.update_order(&ids[2], OrderChange::Ship);
+        sim.corrupt_order(&ids[3]);
+        let (pages, all) = fetch_all(shop.as_ref(), start).await;
+        assert_eq!(all.len(), 19);
+        assert_eq!(pages.iter().map(|p| p.unreadable.len()).sum::<usize>(), 1);
+        let token = Some(sim::SANDBOX_ACCESS_TOKEN);
+        let money = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }";
+        let address = "id name firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone";
+        let rich = format!(
+            r#"query Rich($q: String) {{
+              orders(first: 3, sortKey: CREATED_AT, reverse: true, query: $q) {{
+                edges {{ cursor node {{ __typename id name createdAt updatedAt processedAt cancelledAt cancelReason closed currencyCode
+                  displayFinancialStatus displayFulfillmentStatus email phone taxesIncluded test
+                  currentShippingPriceSet {{ {money} }} currentSubtotalPriceSet {{ {money} }} currentTotalDiscountsSet {{ {money} }}
+                  currentTotalPriceSet {{ {money} }} currentTotalTaxSet {{ {money} }} totalPriceSet {{ {money} }}
+                  totalShippingPriceSet {{ {money} }} totalTaxSet {{ {money} }}
+                  customer {{ id displayName email firstName lastName phone }}
+                  shippingAddress {{ {address} }} billingAddress {{ {address} }}
+                  shippingLines(first: 2) {{ edges {{ cursor node {{ id title code originalPriceSet {{ {money} }} discountedPriceSet {{ {money} }}
+                    currentDiscountedPriceSet {{ {money} }} taxLines {{ title rate ratePercentage priceSet {{ {money} }} }} }} }} pageInfo {{ hasNextPage }} }}
+                  lineItems(first: 3) {{ edges {{ cursor node {{ id name title sku quantity currentQuantity variant {{ id sku }}
+                    originalUnitPriceSet {{ {money} }} discountedUnitPriceSet {{ {money} }} totalDiscountSet {{ {money} }}
+                    taxLines(first: 2) {{ title rate priceSet {{ {money} }} }} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }}
+                }} }}
+                pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+              }}
+              one: order(id: "{}") {{ id name }}
+              none: order(id: "gid://shopify/Order/1") {{ id }}
+              node(id: "{}") {{ __typename ... on Order {{ id }} }}
+            }}"#,
+            ids[0], ids[1]
+        );
+        let (_, _, body) = raw(
+            &sim,
+            "2026-10",
+            token,
+            json!({"query": rich, "variables": {"q": "status:any"}}),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(body["data"]["none"], Value::Null);
+
+        let recorded = sim.knobs().recorded();
+        let mut problems = Vec::new();
+        let mut ops = std::collections::BTreeSet::new();
+        for (n, r) in recorded
+            .iter()
+            .filter(|r| r.path.ends_with("/graphql.json"))
+            .enumerate()
+        {
+            let request: Value = serde_json::from_slice(&r.request_body).unwrap();
+            let response: Value = serde_json::from_slice(&r.response_body).unwrap();
+            assert_eq!(r.status, 200);
+            for p in spec::request_problems(schema, &request) {
+                problems.push(format!("request {n}: {p}"));
+            }
+            for p in spec::response_problems(schema, &request, &response) {
+                problems.push(format!("response {n}: {p}"));
+            }
+            assert!(response.get("errors").is_none(), "{response}");
+            let q = request["query"].as_str().unwrap();
+            for op in ["query Orders", "query OrderLines", "query Rich"] {
+                if q.contains(op) {
+                    ops.insert(op);
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+        assert_eq!(ops.len(), 3, "{ops:?}");
+        // The adapter's page stays under the single query limit.
+        let costs: Vec<f64> = sim
+            .calls()
+            .iter()
+            .filter(|c| c.fields.iter().any(|f| f == "orders" || f == "order"))
+            .filter_map(|c| c.requested_cost)
+            .collect();
+        assert!(!costs.is_empty());
+        assert!(costs.iter().all(|c| *c <= 1000.0), "{costs:?}");
+    }
+}

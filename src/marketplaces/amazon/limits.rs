@@ -20,10 +20,14 @@ pub enum Op {
     DeleteListingsItem,
     GetFeeds,
     CancelFeed,
+    /// Orders v2026-01-01 `searchOrders`.
+    SearchOrders,
+    /// Orders v2026-01-01 `getOrder`.
+    GetOrder,
 }
 
 impl Op {
-    pub const ALL: [Op; 11] = [
+    pub const ALL: [Op; 13] = [
         Op::GetListingsItem,
         Op::PutListingsItem,
         Op::PatchListingsItem,
@@ -35,6 +39,8 @@ impl Op {
         Op::DeleteListingsItem,
         Op::GetFeeds,
         Op::CancelFeed,
+        Op::SearchOrders,
+        Op::GetOrder,
     ];
 
     /// The model's `operationId`.
@@ -51,12 +57,16 @@ impl Op {
             Op::DeleteListingsItem => "deleteListingsItem",
             Op::GetFeeds => "getFeeds",
             Op::CancelFeed => "cancelFeed",
+            Op::SearchOrders => "searchOrders",
+            Op::GetOrder => "getOrder",
         }
     }
 
     /// Default (rate per second, burst): the usage plans in the operations' descriptions of
     /// `listingsItems_2021-08-01.json` and `feeds_2021-06-30.json`; `createFeed` is the
-    /// `JSON_LISTINGS_FEED` limit of 5 submissions per 5 minutes (changelog 2025-05-06).
+    /// `JSON_LISTINGS_FEED` limit of 5 submissions per 5 minutes (changelog 2025-05-06);
+    /// `searchOrders` and `getOrder` from `orders_2026-01-01.json` (one search per ~3 minutes
+    /// sustained).
     pub fn default_plan(self) -> (f64, f64) {
         match self {
             Op::GetListingsItem | Op::PutListingsItem => (5.0, 10.0),
@@ -65,6 +75,8 @@ impl Op {
             Op::CreateFeed => (5.0 / 300.0, 5.0),
             Op::GetFeed | Op::CancelFeed => (2.0, 15.0),
             Op::GetFeedDocument | Op::GetFeeds => (0.0222, 10.0),
+            Op::SearchOrders => (0.0056, 20.0),
+            Op::GetOrder => (0.5, 30.0),
         }
     }
 }
@@ -73,7 +85,7 @@ impl Op {
 #[derive(Debug)]
 pub struct Limits {
     /// Indexed by `Op as usize` (the order of [`Op::ALL`]).
-    buckets: [TokenBucket; 11],
+    buckets: [TokenBucket; 13],
 }
 
 impl Limits {
@@ -110,6 +122,9 @@ mod tests {
             assert_eq!(limits.bucket(op).burst(), op.default_plan().1, "{op:?}");
         }
         assert!((limits.bucket(Op::CreateFeed).rate_per_sec() * 300.0 - 5.0).abs() < 1e-9);
+        assert_eq!(limits.bucket(Op::SearchOrders).rate_per_sec(), 0.0056);
+        assert_eq!(limits.bucket(Op::SearchOrders).burst(), 20.0);
+        assert_eq!(limits.bucket(Op::GetOrder).burst(), 30.0);
         let mut settings = serde_json::Map::new();
         settings.insert("patchListingsItem_rate".into(), 10.0.into());
         settings.insert("patchListingsItem_burst".into(), 20.0.into());

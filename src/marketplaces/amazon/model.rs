@@ -390,3 +390,288 @@ pub struct ReportItemSummary {
     pub errors: u64,
     pub warnings: u64,
 }
+
+// ---- Orders API v2026-01-01 (`orders_2026-01-01.json`) ----
+//
+// Answers have no `payload` wrapper. Money reuses [`Money`] (`amount` is a decimal string, as
+// in the listings); every part an `includedData` value controls is optional, since Amazon only
+// sends the datasets asked for.
+
+/// `SearchOrdersResponse`. The orders stay raw JSON so that one order that does not decode
+/// does not make the whole page unreadable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchOrdersResponse {
+    pub orders: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<Pagination>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<String>,
+}
+
+/// `GetOrderResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetOrderResponse {
+    pub order: Value,
+}
+
+/// `Order`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    /// 3-7-7 digits, e.g. `113-4567890-1234567`.
+    pub order_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_aliases: Option<Vec<Alias>>,
+    pub created_time: String,
+    pub last_updated_time: String,
+    /// `PRIME`, `AMAZON_BUSINESS`, `PREORDER`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub programs: Option<Vec<String>>,
+    pub sales_channel: SalesChannel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<OrderBuyer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Recipient>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proceeds: Option<OrderProceeds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment: Option<OrderFulfillment>,
+    pub order_items: Vec<OrderItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<Value>>,
+}
+
+/// `Alias`: another id of the order (`SELLER_ORDER_ID`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alias {
+    pub alias_id: String,
+    pub alias_type: String,
+}
+
+/// `SalesChannel`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SalesChannel {
+    /// `AMAZON` or `NON_AMAZON`.
+    pub channel_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_name: Option<String>,
+}
+
+/// `Buyer` (dataset `BUYER`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderBuyer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_name: Option<String>,
+    /// Amazon's anonymized relay address (merchant-fulfilled orders only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_purchase_order_number: Option<String>,
+}
+
+/// `Recipient` (dataset `RECIPIENT`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recipient {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_address: Option<CustomerAddress>,
+}
+
+/// `CustomerAddress`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line3: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district_or_county: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_or_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `RESIDENTIAL`, `COMMERCIAL`, `PICKUP_POINT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_type: Option<String>,
+}
+
+/// `OrderProceeds` (dataset `PROCEEDS`): what the order brings, by category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderProceeds {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grand_total: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<Vec<ProceedsBreakdown>>,
+}
+
+/// `OrderProceedsBreakdown` / `ItemProceedsBreakdown`: `ITEM`, `SHIPPING`, `GIFT_WRAP`,
+/// `COD_FEE`, `TAX`, `DISCOUNT` (negative), `DELIVERY_TIP` (order only), `OTHER`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProceedsBreakdown {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Order level only: `PENDING` or `FINALIZED` for charges made after checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    pub subtotal: Money,
+    /// Item level, `TAX` and `DISCOUNT` only: what the amount applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detailed_breakdowns: Option<Vec<DetailedBreakdown>>,
+}
+
+/// `ItemProceedsDetailedBreakdown`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetailedBreakdown {
+    /// `ITEM`, `SHIPPING`, `GIFT_WRAP`, `COD_FEE`, `OTHER`, `DISCOUNT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Money>,
+}
+
+/// `OrderFulfillment` (dataset `FULFILLMENT`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderFulfillment {
+    /// `PENDING_AVAILABILITY`, `PENDING`, `UNSHIPPED`, `PARTIALLY_SHIPPED`, `SHIPPED`,
+    /// `CANCELLED`, `UNFULFILLABLE`.
+    pub fulfillment_status: String,
+    /// `AMAZON` or `MERCHANT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfilled_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment_service_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_by_window: Option<DateTimeRange>,
+}
+
+/// `DateTimeRange`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimeRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_date_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_date_time: Option<String>,
+}
+
+/// `OrderItem`: always present, whatever `includedData` says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItem {
+    pub order_item_id: String,
+    pub quantity_ordered: i64,
+    pub product: ItemProduct,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proceeds: Option<ItemProceeds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<ItemPromotion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment: Option<ItemFulfillment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Value>,
+}
+
+/// `ItemProduct`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemProduct {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<ItemCondition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<ItemPrice>,
+}
+
+/// `ItemCondition`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_subtype: Option<String>,
+}
+
+/// `ItemPrice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemPrice {
+    /// One unit, before quantity and promotions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_designation: Option<String>,
+}
+
+/// `ItemProceeds` (dataset `PROCEEDS`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemProceeds {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proceeds_total: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<Vec<ProceedsBreakdown>>,
+}
+
+/// `ItemPromotion` (dataset `PROMOTION`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemPromotion {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<Vec<ItemPromotionBreakdown>>,
+}
+
+/// `ItemPromotionBreakdown`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemPromotionBreakdown {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+}
+
+/// `ItemFulfillment` (dataset `FULFILLMENT`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemFulfillment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity_fulfilled: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity_unfulfilled: Option<i64>,
+}

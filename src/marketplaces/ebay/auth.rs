@@ -15,6 +15,11 @@ use crate::ratelimit::TimeSource;
 
 /// The scope of the Inventory API (read and write).
 pub const INVENTORY_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.inventory";
+/// The scope of the Fulfillment API (orders).
+pub const FULFILLMENT_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.fulfillment";
+/// What the adapter asks for by default: both APIs with one token.
+pub const DEFAULT_SCOPES: &str = "https://api.ebay.com/oauth/api_scope/sell.inventory \
+                                  https://api.ebay.com/oauth/api_scope/sell.fulfillment";
 
 /// What the refresh-token grant needs.
 #[derive(Clone)]

@@ -1,8 +1,8 @@
 //! One eBay account's HTTP client: base URL, token cache, daily call quota, retries.
 //!
-//! Every call goes through [`Client::send`], which counts it against the account's
-//! [`DailyQuota`] (eBay's Inventory API allows 2,000,000 calls a day per application; there is
-//! no per-second limit), adds the bearer token, refreshes the token once on a 401, and retries
+//! Every call goes through [`Client::send`], which counts it against the daily quota of its API
+//! ([`Api`]: eBay's Inventory API allows 2,000,000 calls a day per application, the Fulfillment
+//! API 100,000, each counted on its own; there is no per-second limit), adds the bearer token, refreshes the token once on a 401, and retries
 //! 429/5xx/timeouts with the same request. eBay has no idempotency-key header: the calls the
 //! adapter retries are either absolute (PUT, bulkUpdatePriceQuantity) or made safe by the 25002
 //! "already exists" answer (createOffer).
@@ -22,14 +22,30 @@ use crate::ratelimit::DailyQuota;
 /// How many items of a bulk body an [`Exchange`] record keeps.
 pub const RECORD_ITEMS: usize = 50;
 
+/// Which of eBay's APIs a call is for: each has its own base path and its own daily quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Sell Inventory API v1.
+    Inventory,
+    /// Sell Fulfillment API v1 (orders).
+    Fulfillment,
+}
+
+/// The account's daily call quotas, one per API.
+pub struct Quotas {
+    pub inventory: DailyQuota,
+    pub fulfillment: DailyQuota,
+}
+
 /// One call as the adapter describes it.
 #[derive(Debug, Clone)]
 pub struct Call {
+    pub api: Api,
     /// eBay's operation name, for records and logs.
     pub operation: &'static str,
     pub method: Method,
-    /// Below the Inventory API base (`/offer`, `/bulk_update_price_quantity`), or an absolute
-    /// URL (a `next` href).
+    /// Below the base of its API (`/offer`, `/bulk_update_price_quantity`, `/order`), or an
+    /// absolute URL (a `next` href).
     pub path: String,
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
@@ -81,8 +97,11 @@ pub struct Client {
     http: reqwest::Client,
     /// `https://api.ebay.com/sell/inventory/v1`.
     base: String,
+    /// `https://api.ebay.com/sell/fulfillment/v1`.
+    fulfillment_base: String,
     auth: TokenCache,
     quota: DailyQuota,
+    fulfillment_quota: DailyQuota,
     retry: RetryPolicy,
     content_language: String,
     marketplace_id: String,
@@ -93,16 +112,19 @@ impl Client {
         http: reqwest::Client,
         api_url: &str,
         auth: TokenCache,
-        quota: DailyQuota,
+        quotas: Quotas,
         retry: RetryPolicy,
         content_language: String,
         marketplace_id: String,
     ) -> Self {
+        let api_url = api_url.trim_end_matches('/');
         Self {
             http,
-            base: format!("{}/sell/inventory/v1", api_url.trim_end_matches('/')),
+            base: format!("{api_url}/sell/inventory/v1"),
+            fulfillment_base: format!("{api_url}/sell/fulfillment/v1"),
             auth,
-            quota,
+            quota: quotas.inventory,
+            fulfillment_quota: quotas.fulfillment,
             retry,
             content_language,
             marketplace_id,
@@ -112,6 +134,18 @@ impl Client {
     /// Calls left in the account's daily quota, as the adapter counts them.
     pub fn calls_remaining(&self) -> u64 {
         self.quota.remaining()
+    }
+
+    /// Calls left in the account's daily Fulfillment API quota, as the adapter counts them.
+    pub fn order_calls_remaining(&self) -> u64 {
+        self.fulfillment_quota.remaining()
+    }
+
+    fn quota_of(&self, api: Api) -> &DailyQuota {
+        match api {
+            Api::Inventory => &self.quota,
+            Api::Fulfillment => &self.fulfillment_quota,
+        }
     }
 
     /// Sends `call`, retrying what can succeed within the retry policy.
@@ -138,7 +172,8 @@ impl Client {
     async fn attempt(&self, call: &Call) -> Result<Reply, MarketError> {
         let mut token = self.auth.token().await?;
         for refreshed in [false, true] {
-            admit(|| self.quota.try_call().map(|_| ()), self.retry.max_wait).await?;
+            let quota = self.quota_of(call.api);
+            admit(|| quota.try_call().map(|_| ()), self.retry.max_wait).await?;
             match self.once(call, &token).await {
                 Err(MarketError::Unauthorized(why)) if !refreshed => {
                     log::info!("eBay {}: access token refused, refreshing", call.operation);
@@ -162,7 +197,11 @@ impl Client {
         let url = if call.path.starts_with("http://") || call.path.starts_with("https://") {
             call.path.clone()
         } else {
-            format!("{}{}", self.base, call.path)
+            let base = match call.api {
+                Api::Inventory => &self.base,
+                Api::Fulfillment => &self.fulfillment_base,
+            };
+            format!("{base}{}", call.path)
         };
         let mut req = self
             .http
@@ -223,7 +262,8 @@ impl Client {
                 )))
             }
             StatusCode::TOO_MANY_REQUESTS => {
-                let wait = retry_after(&headers).or_else(|| self.quota_wait(errors.as_ref()));
+                let wait =
+                    retry_after(&headers).or_else(|| self.quota_wait(call.api, errors.as_ref()));
                 log::info!("eBay {} throttled, wait {wait:?}", call.operation);
                 Err(MarketError::RateLimited { retry_after: wait })
             }
@@ -243,10 +283,11 @@ impl Client {
     /// eBay's 429 carries no `Retry-After`. When it is the daily limit (errorId 2001) and our
     /// own count agrees the quota is spent, the wait is until our window resets; otherwise the
     /// retry policy's backoff applies.
-    fn quota_wait(&self, errors: Option<&ErrorBody>) -> Option<Duration> {
+    fn quota_wait(&self, api: Api, errors: Option<&ErrorBody>) -> Option<Duration> {
         let daily = errors
             .and_then(|e| e.errors.first())
             .is_some_and(|e| e.error_id == codes::TOO_MANY_REQUESTS);
-        (daily && self.quota.remaining() == 0).then(|| self.quota.reset_in())
+        let quota = self.quota_of(api);
+        (daily && quota.remaining() == 0).then(|| quota.reset_in())
     }
 }

@@ -11,7 +11,11 @@ use super::model::{
     OfferPriceQuantity, PUBLISHED, PriceQuantity, PricingSummary, Product,
     ShipToLocationAvailability, codes,
 };
-use crate::marketplaces::{ItemOutcome, ListingIds, Offer, QuantityUpdate, Rejection};
+use super::model::{ExtendedContact, LineItem, Order};
+use crate::marketplaces::{
+    Address, Buyer, ItemOutcome, ListingIds, MarketOrder, MarketOrderLine, Offer, OrderStatus,
+    QuantityUpdate, Rejection, UnreadableOrder,
+};
 
 /// eBay's longest SKU.
 pub const MAX_SKU_LEN: usize = 50;
@@ -332,6 +336,274 @@ pub fn shorten(value: &Value, max: usize) -> Value {
     }
 }
 
+// ---- orders (Fulfillment API) ---------------------------------------------------------------
+
+/// Where an order stands, from eBay's three words:
+/// * `cancelStatus.cancelState` `CANCELED`, or payment `FULLY_REFUNDED` (nothing left to ship
+///   for) -> Cancelled;
+/// * fulfillment `FULFILLED` -> Shipped;
+/// * payment `PAID` or `PARTIALLY_REFUNDED` with fulfillment `NOT_STARTED` or `IN_PROGRESS` ->
+///   Open (`IN_PROGRESS` still has lines to ship, so Odoo must have it);
+/// * anything else (`PENDING`, `FAILED`, a missing word) -> Pending: eBay says "ship only when
+///   PAID", and a failed payment may still be retried by the buyer.
+pub fn order_status(payment: &str, fulfillment: &str, cancel_state: &str) -> OrderStatus {
+    use super::model::order_states as s;
+    if cancel_state == s::CANCELED {
+        return OrderStatus::Cancelled;
+    }
+    if fulfillment == s::FULFILLED {
+        return OrderStatus::Shipped;
+    }
+    match payment {
+        s::FULLY_REFUNDED => OrderStatus::Cancelled,
+        s::PAID | s::PARTIALLY_REFUNDED => OrderStatus::Open,
+        _ => OrderStatus::Pending,
+    }
+}
+
+/// The vendor's words kept in [`MarketOrder::external_status`]: `PAID/NOT_STARTED`, with the
+/// cancel state appended when a cancellation was asked for (`PAID/NOT_STARTED/CANCELED`).
+pub fn external_status(payment: &str, fulfillment: &str, cancel_state: &str) -> String {
+    let mut s = format!("{payment}/{fulfillment}");
+    if !cancel_state.is_empty() && cancel_state != super::model::order_states::NONE_REQUESTED {
+        s.push('/');
+        s.push_str(cancel_state);
+    }
+    s
+}
+
+/// An ISO 8601 timestamp (`2026-11-27T10:00:00.000Z`) as Unix milliseconds.
+pub fn timestamp_ms(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("bad timestamp {text:?}: {e}"))
+}
+
+/// Unix milliseconds as eBay writes dates in filters (`2026-11-27T10:00:00.000Z`).
+pub fn iso_ms(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// The `filter` of getOrders for orders changed at or after `updated_after_ms`. Only
+/// `lastmodifieddate` is sent: with `creationdate` as well, eBay would use creationdate alone
+/// and miss orders created earlier but changed since.
+pub fn orders_filter(updated_after_ms: i64) -> String {
+    format!("lastmodifieddate:[{}..]", iso_ms(updated_after_ms))
+}
+
+/// An amount's value (eBay sends decimal strings).
+fn amount_value(a: &Amount) -> Result<f64, String> {
+    a.value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("bad amount {:?}", a.value))
+}
+
+fn amount_or_zero(a: Option<&Amount>) -> Result<f64, String> {
+    a.map_or(Ok(0.0), amount_value)
+}
+
+/// Sums in cents, so that adding eBay's two-decimal amounts does not leave float dust.
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// An eBay contact as the hub's address (parts eBay withholds stay `None`).
+pub fn contact_address(c: &ExtendedContact) -> Address {
+    let a = c.contact_address.clone().unwrap_or_default();
+    Address {
+        name: non_empty(&c.full_name),
+        company: non_empty(&c.company_name),
+        street: non_empty(&a.address_line1),
+        street2: non_empty(&a.address_line2),
+        city: non_empty(&a.city),
+        state: non_empty(&a.state_or_province),
+        zip: non_empty(&a.postal_code),
+        country_code: non_empty(&a.country_code),
+        phone: c
+            .primary_phone
+            .as_ref()
+            .and_then(|p| non_empty(&p.phone_number)),
+        email: non_empty(&c.email),
+    }
+}
+
+/// One line item. `lineItemCost` is unit price × quantity before discounts, so the unit price
+/// is that divided by the quantity; the discount is the sum of the applied promotions, or
+/// else what `discountedLineItemCost` takes off; the tax the sum of `taxes[]`.
+pub fn order_line(item: &LineItem) -> Result<MarketOrderLine, String> {
+    let cost = amount_or_zero(item.line_item_cost.as_ref())?;
+    let quantity = item.quantity.max(0);
+    let unit_price = if quantity > 0 {
+        cost / quantity as f64
+    } else {
+        cost
+    };
+    let mut promotions = 0.0;
+    for p in &item.applied_promotions {
+        promotions += amount_or_zero(p.discount_amount.as_ref())?.abs();
+    }
+    let discount = if promotions > 0.0 {
+        round2(promotions)
+    } else {
+        match &item.discounted_line_item_cost {
+            Some(d) => round2((cost - amount_value(d)?).max(0.0)),
+            None => 0.0,
+        }
+    };
+    let mut tax = 0.0;
+    for t in &item.taxes {
+        tax += amount_or_zero(t.amount.as_ref())?;
+    }
+    Ok(MarketOrderLine {
+        external_id: item.line_item_id.clone(),
+        sku: non_empty(&item.sku),
+        title: item.title.clone().unwrap_or_default(),
+        quantity: quantity as f64,
+        unit_price,
+        discount,
+        tax: round2(tax),
+    })
+}
+
+/// One order of getOrders/getOrder as the hub's order; `raw` is the order JSON as received.
+/// Totals are eBay's (`pricingSummary`), never recomputed. eBay gives taxes per line item only;
+/// the order's `pricingSummary.tax` also covers tax on delivery, so the tax on shipping is
+/// what the order's tax has beyond its lines' taxes.
+pub fn market_order(order: &Order, raw: Value) -> Result<MarketOrder, String> {
+    if order.order_id.trim().is_empty() {
+        return Err("empty orderId".into());
+    }
+    let created_at = timestamp_ms(order.creation_date.as_deref().ok_or("no creationDate")?)?;
+    let updated_at = match order.last_modified_date.as_deref() {
+        Some(t) => timestamp_ms(t)?,
+        None => created_at,
+    };
+    let payment = order.order_payment_status.as_deref().unwrap_or_default();
+    let fulfillment = order
+        .order_fulfillment_status
+        .as_deref()
+        .unwrap_or_default();
+    let cancel = order
+        .cancel_status
+        .as_ref()
+        .and_then(|c| c.cancel_state.as_deref())
+        .unwrap_or_default();
+    let pricing = order.pricing_summary.clone().unwrap_or_default();
+    let currency = pricing
+        .total
+        .as_ref()
+        .or(pricing.price_subtotal.as_ref())
+        .or_else(|| {
+            order
+                .line_items
+                .iter()
+                .find_map(|l| l.line_item_cost.as_ref())
+        })
+        .map(|a| a.currency.clone())
+        .filter(|c| !c.is_empty())
+        .ok_or("no currency")?;
+    let lines = order
+        .line_items
+        .iter()
+        .map(order_line)
+        .collect::<Result<Vec<_>, _>>()?;
+    let line_tax: f64 = lines.iter().map(|l| l.tax).sum();
+    let line_discount: f64 = lines.iter().map(|l| l.discount).sum();
+    let tax_total = match &pricing.tax {
+        Some(t) => amount_value(t)?,
+        None => round2(line_tax),
+    };
+    let shipping = amount_or_zero(pricing.delivery_cost.as_ref())?
+        - amount_or_zero(pricing.delivery_discount.as_ref())?.abs();
+    let price_discount = amount_or_zero(pricing.price_discount.as_ref())?.abs();
+    let total = match &pricing.total {
+        Some(t) => amount_value(t)?,
+        None => return Err("no pricingSummary.total".into()),
+    };
+    let ship_to = order
+        .fulfillment_start_instructions
+        .first()
+        .and_then(|f| f.shipping_step.as_ref())
+        .and_then(|s| s.ship_to.as_ref());
+    let registration = order
+        .buyer
+        .as_ref()
+        .and_then(|b| b.buyer_registration_address.as_ref());
+    let buyer = Buyer {
+        external_id: order.buyer.as_ref().and_then(|b| non_empty(&b.username)),
+        name: registration
+            .and_then(|r| non_empty(&r.full_name))
+            .or_else(|| ship_to.and_then(|s| non_empty(&s.full_name))),
+        email: registration.and_then(|r| non_empty(&r.email)),
+        phone: registration
+            .and_then(|r| r.primary_phone.as_ref())
+            .and_then(|p| non_empty(&p.phone_number)),
+    };
+    Ok(MarketOrder {
+        external_id: order.order_id.clone(),
+        reference: None,
+        status: order_status(payment, fulfillment, cancel),
+        external_status: external_status(payment, fulfillment, cancel),
+        created_at,
+        updated_at,
+        currency,
+        buyer,
+        shipping_address: ship_to.map(contact_address),
+        billing_address: registration
+            .filter(|r| r.contact_address.is_some())
+            .map(contact_address),
+        lines,
+        shipping: round2(shipping),
+        shipping_tax: round2((tax_total - line_tax).max(0.0)),
+        discount: round2((price_discount - line_discount).max(0.0)),
+        tax_total,
+        total,
+        prices_include_tax: None,
+        raw,
+    })
+}
+
+/// Reads one element of a getOrders page: the order, or why it is unreadable (with its
+/// orderId when that much could be read).
+pub fn read_order(raw: Value) -> Result<MarketOrder, UnreadableOrder> {
+    let id = raw
+        .get("orderId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let unreadable = |reason: String, raw: Value| UnreadableOrder {
+        external_id: id.clone(),
+        reason,
+        raw,
+    };
+    let order: Order = match serde_json::from_value(raw.clone()) {
+        Ok(o) => o,
+        Err(e) => return Err(unreadable(format!("not an eBay Order: {e}"), raw)),
+    };
+    market_order(&order, raw.clone()).map_err(|why| unreadable(why, raw))
+}
+
+/// The `offset` of a `next` href, if it has one.
+pub fn next_offset(href: &str) -> Option<u64> {
+    let query = href.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == "offset")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::model::{ErrorParameter, PriceQuantityResponse};
@@ -602,5 +874,147 @@ mod tests {
             shorten(&v, 2),
             json!({"requests": [1, 2, "... 2 more"], "x": "y"})
         );
+    }
+
+    fn order_json() -> Value {
+        json!({
+            "orderId": "27-01234-56789",
+            "creationDate": "2026-11-27T10:00:00.000Z",
+            "lastModifiedDate": "2026-11-27T11:00:00.500Z",
+            "orderFulfillmentStatus": "NOT_STARTED",
+            "orderPaymentStatus": "PAID",
+            "cancelStatus": {"cancelState": "NONE_REQUESTED", "cancelRequests": []},
+            "buyer": {"username": "janedoe_1", "buyerRegistrationAddress": {
+                "fullName": "Jane Doe", "email": "jane@example.com",
+                "primaryPhone": {"phoneNumber": "555-0100"},
+                "contactAddress": {"addressLine1": "9 Bill St", "city": "Austin",
+                                   "stateOrProvince": "TX", "postalCode": "73301",
+                                   "countryCode": "US"}}},
+            "pricingSummary": {
+                "priceSubtotal": {"value": "50.00", "currency": "USD"},
+                "priceDiscount": {"value": "-6.00", "currency": "USD"},
+                "deliveryCost": {"value": "5.00", "currency": "USD"},
+                "deliveryDiscount": {"value": "-1.00", "currency": "USD"},
+                "tax": {"value": "9.60", "currency": "USD"},
+                "total": {"value": "57.60", "currency": "USD"}},
+            "fulfillmentStartInstructions": [{"shippingStep": {"shipTo": {
+                "fullName": "John Doe", "email": "j@relay.ebay.com",
+                "primaryPhone": {"phoneNumber": "555-0199"},
+                "contactAddress": {"addressLine1": "1 Main St", "addressLine2": "Apt 2",
+                                   "city": "Springfield", "stateOrProvince": "IL",
+                                   "postalCode": "62701", "countryCode": "US"}}}}],
+            "lineItems": [
+                {"lineItemId": "10000000000001", "sku": "A-1", "title": "Bag", "quantity": 2,
+                 "lineItemCost": {"value": "30.00", "currency": "USD"},
+                 "appliedPromotions": [{"discountAmount": {"value": "5.00", "currency": "USD"}}],
+                 "taxes": [{"amount": {"value": "5.00", "currency": "USD"}}]},
+                {"lineItemId": "10000000000002", "title": "Belt", "quantity": 1,
+                 "lineItemCost": {"value": "20.00", "currency": "USD"},
+                 "discountedLineItemCost": {"value": "19.00", "currency": "USD"},
+                 "taxes": [{"amount": {"value": "2.00", "currency": "USD"}},
+                           {"amount": {"value": "1.80", "currency": "USD"}}]}
+            ]
+        })
+    }
+
+    #[test]
+    fn statuses_follow_payment_fulfillment_and_cancellation() {
+        use OrderStatus::*;
+        assert_eq!(order_status("PAID", "NOT_STARTED", "NONE_REQUESTED"), Open);
+        assert_eq!(order_status("PAID", "IN_PROGRESS", "NONE_REQUESTED"), Open);
+        assert_eq!(order_status("PARTIALLY_REFUNDED", "NOT_STARTED", ""), Open);
+        assert_eq!(order_status("PAID", "FULFILLED", "NONE_REQUESTED"), Shipped);
+        assert_eq!(order_status("PAID", "NOT_STARTED", "CANCELED"), Cancelled);
+        assert_eq!(order_status("PAID", "FULFILLED", "CANCELED"), Cancelled);
+        assert_eq!(order_status("FULLY_REFUNDED", "NOT_STARTED", ""), Cancelled);
+        assert_eq!(
+            order_status("PENDING", "NOT_STARTED", "NONE_REQUESTED"),
+            Pending
+        );
+        assert_eq!(
+            order_status("FAILED", "NOT_STARTED", "NONE_REQUESTED"),
+            Pending
+        );
+        assert_eq!(order_status("", "", ""), Pending);
+        assert_eq!(
+            external_status("PAID", "NOT_STARTED", "NONE_REQUESTED"),
+            "PAID/NOT_STARTED"
+        );
+        assert_eq!(
+            external_status("PAID", "NOT_STARTED", "CANCELED"),
+            "PAID/NOT_STARTED/CANCELED"
+        );
+    }
+
+    #[test]
+    fn an_order_maps_with_ebays_own_amounts() {
+        let raw = order_json();
+        let o = read_order(raw.clone()).unwrap();
+        assert_eq!(o.external_id, "27-01234-56789");
+        assert_eq!(o.status, OrderStatus::Open);
+        assert_eq!(o.external_status, "PAID/NOT_STARTED");
+        assert_eq!(o.created_at, 1_795_773_600_000);
+        assert_eq!(o.updated_at, 1_795_777_200_500);
+        assert_eq!(o.currency, "USD");
+        assert_eq!(o.lines.len(), 2);
+        let a = &o.lines[0];
+        assert_eq!(
+            (a.sku.as_deref(), a.quantity, a.unit_price),
+            (Some("A-1"), 2.0, 15.0)
+        );
+        assert_eq!((a.discount, a.tax), (5.0, 5.0));
+        let b = &o.lines[1];
+        assert_eq!(
+            (b.sku.as_deref(), b.unit_price, b.discount, b.tax),
+            (None, 20.0, 1.0, 3.8)
+        );
+        assert_eq!(o.shipping, 4.0, "deliveryCost minus deliveryDiscount");
+        assert_eq!(o.tax_total, 9.6);
+        assert_eq!(o.shipping_tax, 0.8, "order tax beyond the lines' taxes");
+        assert_eq!(o.discount, 0.0, "priceDiscount is the lines' discounts");
+        assert_eq!(o.total, 57.6);
+        let ship = o.shipping_address.clone().unwrap();
+        assert_eq!(ship.name.as_deref(), Some("John Doe"));
+        assert_eq!(ship.street2.as_deref(), Some("Apt 2"));
+        assert_eq!(ship.phone.as_deref(), Some("555-0199"));
+        assert_eq!(ship.email.as_deref(), Some("j@relay.ebay.com"));
+        assert_eq!(
+            o.billing_address.as_ref().and_then(|b| b.city.as_deref()),
+            Some("Austin")
+        );
+        assert_eq!(o.buyer.external_id.as_deref(), Some("janedoe_1"));
+        assert_eq!(o.buyer.name.as_deref(), Some("Jane Doe"));
+        assert_eq!(o.buyer.email.as_deref(), Some("jane@example.com"));
+        assert_eq!(o.raw, raw);
+    }
+
+    #[test]
+    fn unreadable_orders_say_why() {
+        let mut raw = order_json();
+        raw["lineItems"][0]["quantity"] = json!("two");
+        let u = read_order(raw).unwrap_err();
+        assert_eq!(u.external_id.as_deref(), Some("27-01234-56789"));
+        assert!(u.reason.contains("not an eBay Order"), "{}", u.reason);
+        let mut raw = order_json();
+        raw["pricingSummary"]["total"]["value"] = json!("lots");
+        assert!(read_order(raw).unwrap_err().reason.contains("bad amount"));
+        let mut raw = order_json();
+        raw["creationDate"] = json!("yesterday");
+        assert!(read_order(raw).unwrap_err().reason.contains("timestamp"));
+        let u = read_order(json!({"lineItems": []})).unwrap_err();
+        assert_eq!(u.external_id, None);
+    }
+
+    #[test]
+    fn filters_and_page_tokens() {
+        assert_eq!(
+            orders_filter(1_795_773_600_123),
+            "lastmodifieddate:[2026-11-27T10:00:00.123Z..]"
+        );
+        assert_eq!(
+            next_offset("http://h/sell/fulfillment/v1/order?filter=x&limit=200&offset=400"),
+            Some(400)
+        );
+        assert_eq!(next_offset("/order?limit=2"), None);
     }
 }

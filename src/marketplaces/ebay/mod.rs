@@ -8,8 +8,18 @@
 //!   `updateOffer` (known offerId), then `publishOffer`, which returns the listingId.
 //!   [`ListingIds::external_id`] is the offerId, [`ListingIds::external_ref`] the listingId.
 //! * Linking: `getOffers?sku=` per SKU, following `next` hrefs.
+//! * Orders: the Fulfillment API's `getOrders` with
+//!   `filter=lastmodifieddate:[<updated_after>..]&limit=200&offset=N` (only lastmodifieddate:
+//!   with creationdate too eBay would use creationdate alone). The page token of
+//!   [`OrderQuery::page`] is the item offset of the next page, read from the answer's `next`
+//!   href (a plain number, so that it survives a change of host). eBay documents no order of
+//!   the results; orders that match the filter only while the pages are walked (changed
+//!   meanwhile) may shift the pages, which repeats an order rather than missing it, and the
+//!   hub keeps orders by id. `getOrder` reads one order ([`Ebay::order`]). An order of a page
+//!   the mapping cannot read goes to [`OrderPage::unreadable`] with its JSON.
 //!
-//! Limits: the Inventory API's daily call limit is counted per account with a [`DailyQuota`];
+//! Limits: the Inventory API's daily call limit is counted per account with a [`DailyQuota`],
+//! and the Fulfillment API's (100,000 a day, a separate count) with another;
 //! eBay also caps each listing at 250 revisions per calendar day, which the hub's core avoids by
 //! coalescing stock changes, and which comes back here as a per-item refusal.
 //!
@@ -20,7 +30,8 @@
 //! Settings (`AccountConfig::settings`):
 //! * `api_url`: API host, default `https://api.ebay.com` (sandbox `https://api.sandbox.ebay.com`).
 //! * `token_url`: OAuth token endpoint, default `{api_url}/identity/v1/oauth2/token`.
-//! * `scope`: OAuth scopes asked for on refresh, default the `sell.inventory` scope.
+//! * `scope`: OAuth scopes asked for on refresh, default the `sell.inventory` and
+//!   `sell.fulfillment` scopes (one token serves both APIs).
 //! * `marketplace_id`: default `EBAY_US`.
 //! * `content_language`: `Content-Language` of the calls that need it, default `en-US`.
 //! * `currency`: of prices, default `USD`.
@@ -31,6 +42,7 @@
 //! * `bulk_size`: SKUs per `bulkUpdatePriceQuantity` and per upsert batch, 1 to 25, default 25
 //!   (1 follows the method text "only one SKU can be updated per call").
 //! * `daily_call_limit`: Inventory API calls per day, default 2,000,000.
+//! * `order_daily_call_limit`: Fulfillment API calls per day, default 100,000.
 //!
 //! Credentials (`AccountConfig::credentials`): `client_id`, `client_secret` (the application's
 //! keyset) and `refresh_token` (the seller's consent, ~18 months).
@@ -46,17 +58,18 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::Value;
 
-use self::auth::{Credentials, INVENTORY_SCOPE, TokenCache};
-use self::client::{Call, Client};
+use self::auth::{Credentials, DEFAULT_SCOPES, TokenCache};
+use self::client::{Api, Call, Client, Quotas};
 use self::mapping::ListingDefaults;
 use self::model::{
     BulkInventoryItem, BulkInventoryItemResponse, BulkPriceQuantity, BulkPriceQuantityResponse,
-    OfferResponse, Offers, PublishResponse, codes,
+    OfferResponse, Offers, OrderSearchPagedCollection, PublishResponse, codes,
 };
 use super::http::percent_encode;
 use super::{
-    AccountConfig, Driver, Exchange, ItemOutcome, ListingIds, MarketError, Marketplace, Offer,
-    Pushed, QuantityUpdate, Rejection,
+    AccountConfig, Driver, Exchange, ItemOutcome, ListingIds, MarketError, MarketOrder,
+    Marketplace, Offer, OrderPage, OrderQuery, Pushed, QuantityUpdate, Rejection, WebhookError,
+    WebhookEvent,
 };
 use crate::ratelimit::DailyQuota;
 
@@ -71,6 +84,13 @@ pub const DRIVER: Driver = Driver {
 pub const MAX_BULK: usize = 25;
 /// The Inventory API's default daily call limit.
 pub const DAILY_CALL_LIMIT: u64 = 2_000_000;
+/// The Fulfillment API's default daily call limit.
+pub const ORDER_DAILY_CALL_LIMIT: u64 = 100_000;
+/// Orders per getOrders page (eBay's maximum).
+pub const ORDERS_PER_PAGE: u64 = 200;
+/// How far back getOrders reaches (eBay: two years); a cursor older than that is moved up to
+/// it, with a day to spare for clock skew.
+const ORDER_HORIZON_MS: i64 = (2 * 365 - 1) * 86_400_000;
 /// Calls of one account in flight at once.
 pub const MAX_CONCURRENCY: usize = 4;
 
@@ -104,7 +124,7 @@ impl Ebay {
             client_id: account.credential("client_id")?.to_string(),
             client_secret: account.credential("client_secret")?.to_string(),
             refresh_token: account.credential("refresh_token")?.to_string(),
-            scope: account.setting_or("scope", INVENTORY_SCOPE).to_string(),
+            scope: account.setting_or("scope", DEFAULT_SCOPES).to_string(),
         };
         let bulk = account.number_or("bulk_size", MAX_BULK as f64);
         if !(1.0..=MAX_BULK as f64).contains(&bulk) || bulk.fract() != 0.0 {
@@ -116,6 +136,13 @@ impl Ebay {
         if !(limit >= 1.0 && limit.is_finite()) {
             return Err(MarketError::Config(
                 "setting `daily_call_limit` must be a positive number".into(),
+            ));
+        }
+        let order_limit =
+            account.number_or("order_daily_call_limit", ORDER_DAILY_CALL_LIMIT as f64);
+        if !(order_limit >= 1.0 && order_limit.is_finite()) {
+            return Err(MarketError::Config(
+                "setting `order_daily_call_limit` must be a positive number".into(),
             ));
         }
         let optional = |key: &str| {
@@ -140,11 +167,15 @@ impl Ebay {
         let http = account.http_client()?;
         let auth = TokenCache::new(http.clone(), token_url, credentials, account.time.clone());
         let quota = DailyQuota::daily(limit as u64, account.time.clone());
+        let order_quota = DailyQuota::daily(order_limit as u64, account.time.clone());
         let client = Client::new(
             http,
             &api_url,
             auth,
-            quota,
+            Quotas {
+                inventory: quota,
+                fulfillment: order_quota,
+            },
             account.retry.clone(),
             defaults.content_language.clone(),
             defaults.marketplace_id.clone(),
@@ -161,6 +192,35 @@ impl Ebay {
         self.client.calls_remaining()
     }
 
+    /// Calls left in the account's daily Fulfillment API quota, as the adapter counts them.
+    pub fn order_calls_remaining(&self) -> u64 {
+        self.client.order_calls_remaining()
+    }
+
+    /// One order by its orderId (`getOrder`), or `None` when eBay does not know it. An order
+    /// the mapping cannot read is a [`MarketError::Decode`].
+    pub async fn order(&self, order_id: &str) -> Result<Option<MarketOrder>, MarketError> {
+        let call = Call {
+            api: Api::Fulfillment,
+            operation: "getOrder",
+            method: Method::GET,
+            path: format!("/order/{}", percent_encode(order_id)),
+            query: Vec::new(),
+            body: None,
+            content_language: false,
+        };
+        let reply = self.client.send(&call).await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(reply.rejected());
+        }
+        mapping::read_order(reply.body)
+            .map(Some)
+            .map_err(|u| MarketError::Decode(format!("eBay order {order_id}: {}", u.reason)))
+    }
+
     /// The fixed-price offer of `sku` on the account's marketplace, if any.
     async fn find_one(
         &self,
@@ -171,6 +231,7 @@ impl Ebay {
             return Ok(None);
         }
         let mut call = Call {
+            api: Api::Inventory,
             operation: "getOffers",
             method: Method::GET,
             path: "/offer".into(),
@@ -260,6 +321,7 @@ impl Ebay {
             },
         };
         let call = Call {
+            api: Api::Inventory,
             operation: "publishOffer",
             method: Method::POST,
             path: format!("/offer/{}/publish", percent_encode(&offer_id)),
@@ -293,6 +355,7 @@ impl Ebay {
     ) -> Result<Result<String, Rejection>, MarketError> {
         let body = mapping::offer_details(offer, &self.defaults, true);
         let call = Call {
+            api: Api::Inventory,
             operation: "createOffer",
             method: Method::POST,
             path: "/offer".into(),
@@ -325,6 +388,7 @@ impl Ebay {
     ) -> Result<Result<(), Rejection>, MarketError> {
         let body = mapping::offer_details(offer, &self.defaults, false);
         let call = Call {
+            api: Api::Inventory,
             operation: "updateOffer",
             method: Method::PUT,
             path: format!("/offer/{}", percent_encode(offer_id)),
@@ -364,6 +428,7 @@ impl Ebay {
         exchanges: &mut Vec<Exchange>,
     ) -> Result<T, MarketError> {
         let call = Call {
+            api: Api::Inventory,
             operation,
             method: Method::POST,
             path: path.into(),
@@ -546,6 +611,79 @@ impl Marketplace for Ebay {
         }
         Ok(pushed)
     }
+
+    async fn fetch_orders(&self, query: &OrderQuery) -> Result<OrderPage, MarketError> {
+        let offset: u64 = match query.page.as_deref() {
+            None => 0,
+            Some(p) => p.trim().parse().map_err(|_| {
+                MarketError::Config(format!("not an eBay order page token (an offset): {p:?}"))
+            })?,
+        };
+        // eBay refuses a start date in the future (30850) or beyond its two-year horizon.
+        let now = chrono::Utc::now().timestamp_millis();
+        let since = query.updated_after.clamp(now - ORDER_HORIZON_MS, now);
+        let call = Call {
+            api: Api::Fulfillment,
+            operation: "getOrders",
+            method: Method::GET,
+            path: "/order".into(),
+            query: vec![
+                ("filter".into(), mapping::orders_filter(since)),
+                ("limit".into(), ORDERS_PER_PAGE.to_string()),
+                ("offset".into(), offset.to_string()),
+            ],
+            body: None,
+            content_language: false,
+        };
+        let reply = self.client.send(&call).await?;
+        if !reply.is_success() {
+            return Err(reply.rejected());
+        }
+        let page: OrderSearchPagedCollection = reply.parse()?;
+        let count = page.orders.len() as u64;
+        let mut orders = Vec::with_capacity(page.orders.len());
+        let mut unreadable = Vec::new();
+        for raw in page.orders {
+            match mapping::read_order(raw) {
+                Ok(o) => orders.push(o),
+                Err(u) => {
+                    log::warn!(
+                        "eBay order {} unreadable: {}",
+                        u.external_id.as_deref().unwrap_or("?"),
+                        u.reason
+                    );
+                    unreadable.push(u);
+                }
+            }
+        }
+        let next_page = page
+            .next
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                mapping::next_offset(&n).unwrap_or(offset + count.max(page.limit.max(1) as u64))
+            })
+            // A `next` that does not move on would loop for ever.
+            .filter(|next| *next > offset)
+            .map(|next| next.to_string());
+        Ok(OrderPage {
+            orders,
+            unreadable,
+            next_page,
+            complete_until: None,
+        })
+    }
+
+    /// eBay's order notifications (the Notification API / Platform Notifications) are not
+    /// taken: the hub polls getOrders.
+    fn read_webhook(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<WebhookEvent, WebhookError> {
+        let _ = (headers, body, now_ms);
+        Err(WebhookError::NotSupported)
+    }
 }
 
 #[cfg(test)]
@@ -583,6 +721,12 @@ mod tests {
         assert!(Ebay::new(&account(json!({"bulk_size": 2.5}))).is_err());
         assert!(Ebay::new(&account(json!({"api_url": "ftp://x"}))).is_err());
         assert!(Ebay::new(&account(json!({"daily_call_limit": 0}))).is_err());
+        assert!(Ebay::new(&account(json!({"order_daily_call_limit": 0}))).is_err());
+        assert_eq!(ebay.order_calls_remaining(), ORDER_DAILY_CALL_LIMIT);
+        assert_eq!(
+            ebay.read_webhook(&[], b"{}", 0),
+            Err(WebhookError::NotSupported)
+        );
         let mut no_secret = account(json!({}));
         no_secret.credentials.remove("client_secret");
         assert!(matches!(Ebay::new(&no_secret), Err(MarketError::Config(_))));

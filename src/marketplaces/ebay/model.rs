@@ -380,3 +380,293 @@ pub mod codes {
     /// Items of a bulk request must be unique.
     pub const DUPLICATE_ITEMS: i64 = 25728;
 }
+
+// ---- Fulfillment API v1 (contract v1.20.7): getOrders, getOrder ----------------------------
+
+/// `Address` of the Fulfillment API (an order's contact address).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_or_province: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub county: Option<String>,
+}
+
+/// `PhoneNumber`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumber {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+}
+
+/// `ExtendedContact`: the buyer's registration contact, or the ship-to contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtendedContact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_address: Option<OrderAddress>,
+}
+
+/// `TaxAddress`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxAddress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_or_province: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+}
+
+/// `Buyer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderBuyer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_registration_address: Option<ExtendedContact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_address: Option<TaxAddress>,
+}
+
+/// `PricingSummary` of an order. Discounts are stated as negative amounts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPricingSummary {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_subtotal: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_discount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_cost: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_discount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Amount>,
+}
+
+/// `CancelStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelStatus {
+    /// `NONE_REQUESTED`, `IN_PROGRESS` or `CANCELED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_date: Option<String>,
+    /// `CancelRequest`s, kept as received (the hub does not act on them).
+    #[serde(default)]
+    pub cancel_requests: Vec<serde_json::Value>,
+}
+
+/// `ShippingStep`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingStep {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_carrier_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_service_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<ExtendedContact>,
+}
+
+/// `FulfillmentStartInstruction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FulfillmentStartInstruction {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment_instructions_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebay_supported_fulfillment: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_estimated_delivery_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_estimated_delivery_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_step: Option<ShippingStep>,
+}
+
+/// `Tax`: one tax of a line item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tax {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_type: Option<String>,
+}
+
+/// `AppliedPromotion`: a promotion on a line item (a positive discount amount).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedPromotion {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+}
+
+/// `DeliveryCost` of a line item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryCost {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_cost: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling_cost: Option<Amount>,
+}
+
+/// `LineItem`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub line_item_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_item_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub quantity: i64,
+    /// Unit price × quantity, before discounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_item_cost: Option<Amount>,
+    /// The line's cost after its promotions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discounted_line_item_cost: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_cost: Option<DeliveryCost>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taxes: Vec<Tax>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_promotions: Vec<AppliedPromotion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_item_fulfillment_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sold_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_marketplace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_marketplace_id: Option<String>,
+}
+
+/// `Order`. Dates are ISO 8601 UTC with milliseconds (`2026-11-27T10:00:00.000Z`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub order_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<String>,
+    /// `NOT_STARTED`, `IN_PROGRESS` or `FULFILLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_fulfillment_status: Option<String>,
+    /// `PENDING`, `PAID`, `FAILED`, `PARTIALLY_REFUNDED` or `FULLY_REFUNDED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_payment_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<OrderBuyer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_summary: Option<OrderPricingSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_status: Option<CancelStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfillment_start_instructions: Vec<FulfillmentStartInstruction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfillment_hrefs: Vec<String>,
+    #[serde(default)]
+    pub line_items: Vec<LineItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_record_reference: Option<String>,
+}
+
+/// `OrderSearchPagedCollection`: a page of getOrders. The orders stay raw JSON here, so that
+/// one order the adapter cannot read does not make the whole page unreadable.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSearchPagedCollection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    pub limit: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    pub offset: i64,
+    #[serde(default)]
+    pub orders: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    pub total: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<ErrorDetail>,
+}
+
+/// Order states.
+pub mod order_states {
+    pub const PAID: &str = "PAID";
+    pub const PENDING: &str = "PENDING";
+    pub const FAILED: &str = "FAILED";
+    pub const PARTIALLY_REFUNDED: &str = "PARTIALLY_REFUNDED";
+    pub const FULLY_REFUNDED: &str = "FULLY_REFUNDED";
+    pub const NOT_STARTED: &str = "NOT_STARTED";
+    pub const IN_PROGRESS: &str = "IN_PROGRESS";
+    pub const FULFILLED: &str = "FULFILLED";
+    pub const NONE_REQUESTED: &str = "NONE_REQUESTED";
+    pub const CANCELED: &str = "CANCELED";
+}
+
+/// errorIds of the Fulfillment API's getOrders / getOrder (domain `API_FULFILLMENT`).
+pub mod order_codes {
+    pub const INVALID_FILTER_NAME: i64 = 30700;
+    pub const INVALID_FILTER_VALUE: i64 = 30800;
+    pub const INVALID_DATE_FORMAT: i64 = 30810;
+    pub const START_DATE_MISSING: i64 = 30820;
+    pub const RANGE_TOO_LONG: i64 = 30830;
+    pub const START_AFTER_END: i64 = 30840;
+    pub const DATES_IN_FUTURE: i64 = 30850;
+    pub const TOO_MANY_ORDER_IDS: i64 = 30900;
+    pub const INVALID_OFFSET: i64 = 31000;
+    pub const INVALID_LIMIT: i64 = 31100;
+    pub const INVALID_ORDER_ID: i64 = 32100;
+    pub const INVALID_FIELD_GROUP: i64 = 32800;
+    pub const SYSTEM_ERROR: i64 = 30500;
+}

@@ -74,14 +74,33 @@ impl Client {
         estimate: f64,
         exchanges: &Mutex<Vec<Exchange>>,
     ) -> Result<Answer, MarketError> {
+        let charged: Mutex<Option<crate::ratelimit::Charge>> = Mutex::new(None);
         admit(
-            || self.bucket.try_charge(estimate).map(|_charged| ()),
+            || {
+                self.bucket.try_charge(estimate).map(|c| {
+                    *lock(&charged) = Some(c);
+                })
+            },
             self.retry.max_wait,
         )
         .await?;
+        // An answer without a cost extension (a 5xx, a proxy's page, a cut answer) says nothing
+        // about the shop's bucket and Shopify charged nothing for it: the local charge is given
+        // back, or a few failed attempts would empty the local bucket for nothing.
+        let refund = || {
+            if let Some(c) = lock(&charged).take() {
+                self.bucket.refund(c, 0.0);
+            }
+        };
         let mut refreshed = false;
         loop {
-            let token = self.auth.token(&self.http).await?;
+            let token = match self.auth.token(&self.http).await {
+                Ok(t) => t,
+                Err(e) => {
+                    refund();
+                    return Err(e);
+                }
+            };
             let resp = self
                 .http
                 .post(&self.endpoint)
@@ -90,7 +109,14 @@ impl Client {
                 .header("Accept", "application/json")
                 .body(body.clone())
                 .send()
-                .await?;
+                .await;
+            let resp = match resp {
+                Ok(r) => r,
+                Err(e) => {
+                    refund();
+                    return Err(e.into());
+                }
+            };
             let status = resp.status();
             let headers = resp.headers().clone();
             if let Some(v) = headers
@@ -102,7 +128,13 @@ impl Client {
                     "shopify {operation}: served with API version {v}, not the one asked for"
                 );
             }
-            let bytes = resp.bytes().await?;
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    refund();
+                    return Err(e.into());
+                }
+            };
             let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
             let excerpt = || {
                 String::from_utf8_lossy(&bytes)
@@ -122,6 +154,20 @@ impl Client {
                     },
                 },
             );
+            let answer = parsed
+                .ok()
+                .and_then(|v| serde_json::from_value::<GraphQlResponse>(v).ok());
+            if let Some(status) = answer
+                .as_ref()
+                .and_then(|a| a.extensions.as_ref())
+                .and_then(|e| e.cost.as_ref())
+                .map(|c| c.throttle_status)
+            {
+                self.bucket.observe_status(&status);
+                lock(&charged).take();
+            } else {
+                refund();
+            }
             if status == StatusCode::UNAUTHORIZED && !refreshed && self.auth.can_refresh() {
                 log::info!("shopify {operation}: access token refused; asking for a new one");
                 self.auth.invalidate(&token).await?;
@@ -134,17 +180,6 @@ impl Client {
                     "HTTP 401: {}",
                     excerpt()
                 )));
-            }
-            let answer = parsed
-                .ok()
-                .and_then(|v| serde_json::from_value::<GraphQlResponse>(v).ok());
-            if let Some(status) = answer
-                .as_ref()
-                .and_then(|a| a.extensions.as_ref())
-                .and_then(|e| e.cost.as_ref())
-                .map(|c| c.throttle_status)
-            {
-                self.bucket.observe_status(&status);
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let retry_after = http::retry_after(&headers)
@@ -210,6 +245,10 @@ impl Client {
             ))),
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn push(exchanges: &Mutex<Vec<Exchange>>, e: Exchange) {

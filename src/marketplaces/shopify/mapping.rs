@@ -3,8 +3,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::model::{UserError, VariantNode};
-use crate::marketplaces::{ListingIds, Offer, QuantityUpdate, Rejection};
+use super::model::{
+    LineItemNode, MailingAddressNode, MoneyBag, OrderNode, RestAddress, RestOrder, UserError,
+    VariantNode,
+};
+use crate::marketplaces::{
+    Address, Buyer, ListingIds, MarketOrder, MarketOrderLine, Offer, OrderStatus, QuantityUpdate,
+    Rejection,
+};
 
 /// An Admin API version `YYYY-MM`, ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -288,6 +294,383 @@ pub fn shorten(value: &Value, max: usize) -> Value {
     }
 }
 
+/// Line items read with each order of a page; an order with more lines gets the rest with
+/// [`order_lines_document`].
+pub const LINES_INLINE: usize = 10;
+/// Lines per follow-up page: 1 + 1 + 100 x 8 + 1 = 803 points.
+pub const LINES_PAGE: usize = 100;
+/// Shipping lines read with each order (orders rarely have more than one).
+pub const SHIPPING_LINES: usize = 5;
+/// The requested cost of one order of [`orders_document`] under Shopify's cost model (objects
+/// 1, scalars 0, a connection `first` x its node): the order 1, customer 1, four money bags
+/// 2 each, two addresses 1 each, `shippingLines` 1 + 5 x (1 + 3), `lineItems` 1 + pageInfo 1
+/// + 10 x (1 + 2 + 2 + 3).
+pub const ORDER_COST: usize = 1 + 1 + 8 + 2 + (1 + SHIPPING_LINES * 4) + 2 + LINES_INLINE * 8;
+/// Orders per page: as many as fit under the 1,000-point single query limit with the
+/// connection and its pageInfo (2 points).
+pub const ORDER_PAGE: usize = (1000 - 2) / ORDER_COST;
+// A change of the selection that would make pages too small or too costly fails the build.
+const _: () = assert!(ORDER_PAGE >= 5 && 2 + ORDER_PAGE * ORDER_COST <= 1000);
+
+const MONEY: &str = "shopMoney { amount currencyCode }";
+const ADDRESS_FIELDS: &str =
+    "name company address1 address2 city province provinceCode zip countryCodeV2 phone";
+
+fn line_fields() -> String {
+    format!(
+        "id sku title quantity currentQuantity originalUnitPriceSet {{ {MONEY} }} totalDiscountSet {{ {MONEY} }} taxLines {{ priceSet {{ {MONEY} }} }}"
+    )
+}
+
+/// One page of the orders changed at or after the search's date, oldest change first.
+pub fn orders_document() -> String {
+    format!(
+        "query Orders($first: Int!, $after: String, $query: String) {{\n  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{\n    nodes {{\n      id name createdAt updatedAt cancelledAt displayFinancialStatus displayFulfillmentStatus email phone currencyCode taxesIncluded\n      customer {{ id displayName email phone }}\n      currentTotalPriceSet {{ {MONEY} }}\n      currentTotalTaxSet {{ {MONEY} }}\n      currentShippingPriceSet {{ {MONEY} }}\n      currentTotalDiscountsSet {{ {MONEY} }}\n      shippingAddress {{ {ADDRESS_FIELDS} }}\n      billingAddress {{ {ADDRESS_FIELDS} }}\n      shippingLines(first: {SHIPPING_LINES}) {{ nodes {{ taxLines {{ priceSet {{ {MONEY} }} }} }} }}\n      lineItems(first: {LINES_INLINE}) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }}\n    }}\n    pageInfo {{ hasNextPage endCursor }}\n  }}\n}}\n",
+        line_fields()
+    )
+}
+
+/// The remaining lines of one order, a page at a time.
+pub fn order_lines_document() -> String {
+    format!(
+        "query OrderLines($id: ID!, $first: Int!, $after: String) {{\n  order(id: $id) {{\n    lineItems(first: $first, after: $after) {{ nodes {{ {} }} pageInfo {{ hasNextPage endCursor }} }}\n  }}\n}}\n",
+        line_fields()
+    )
+}
+
+/// The search of the orders changed at or after `updated_after_ms` (Shopify's `DateTime` has
+/// whole seconds, so the instant is rounded down: a few orders may come twice, none is lost).
+pub fn orders_search(updated_after_ms: i64) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(updated_after_ms.div_euclid(1000) * 1000)
+        .unwrap_or_default();
+    format!(
+        "updated_at:>='{}'",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}
+
+/// An ISO 8601 date-time as Unix milliseconds.
+pub fn timestamp(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("{text:?} is not a date-time: {e}"))
+}
+
+/// A `Decimal` amount (a string on the wire).
+pub fn amount(text: &str, what: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| format!("{what} {text:?} is not a decimal"))
+}
+
+fn bag(b: &MoneyBag, what: &str) -> Result<f64, String> {
+    amount(&b.shop_money.amount, what)
+}
+
+/// Rounds a derived amount to cents.
+fn cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Where an order stands, from Shopify's two statuses. `AUTHORIZED` (payment authorized, not
+/// captured) counts as paid only when the account says so (`authorized_is_paid`); refunds and
+/// partial payments leave a paid order open: the hub does not undo a sale on its own.
+pub fn order_status(
+    financial: Option<&str>,
+    fulfillment: &str,
+    cancelled: bool,
+    authorized_is_paid: bool,
+) -> OrderStatus {
+    if cancelled {
+        return OrderStatus::Cancelled;
+    }
+    if matches!(fulfillment, "FULFILLED" | "PARTIALLY_FULFILLED") {
+        return OrderStatus::Shipped;
+    }
+    match financial {
+        Some("PAID" | "PARTIALLY_PAID" | "PARTIALLY_REFUNDED" | "REFUNDED") => OrderStatus::Open,
+        Some("AUTHORIZED") if authorized_is_paid => OrderStatus::Open,
+        _ => OrderStatus::Pending,
+    }
+}
+
+/// Shopify's words for the status (`PAID/UNFULFILLED`, `.../CANCELLED` once cancelled).
+pub fn external_status(financial: Option<&str>, fulfillment: &str, cancelled: bool) -> String {
+    let mut s = format!("{}/{fulfillment}", financial.unwrap_or("NONE"));
+    if cancelled {
+        s.push_str("/CANCELLED");
+    }
+    s
+}
+
+fn none_if_empty(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn address_from_node(a: &MailingAddressNode) -> Address {
+    Address {
+        name: none_if_empty(&a.name),
+        company: none_if_empty(&a.company),
+        street: none_if_empty(&a.address1),
+        street2: none_if_empty(&a.address2),
+        city: none_if_empty(&a.city),
+        state: none_if_empty(&a.province_code).or_else(|| none_if_empty(&a.province)),
+        zip: none_if_empty(&a.zip),
+        country_code: none_if_empty(&a.country_code_v2),
+        phone: none_if_empty(&a.phone),
+        email: None,
+    }
+}
+
+fn line_from_node(l: &LineItemNode) -> Result<MarketOrderLine, String> {
+    let mut tax = 0.0;
+    for t in &l.tax_lines {
+        tax += bag(&t.price_set, "line tax")?;
+    }
+    Ok(MarketOrderLine {
+        external_id: l.id.clone(),
+        sku: none_if_empty(&l.sku),
+        title: l.title.clone(),
+        quantity: l.current_quantity as f64,
+        unit_price: bag(&l.original_unit_price_set, "unit price")?,
+        discount: bag(&l.total_discount_set, "line discount")?,
+        tax: cents(tax),
+    })
+}
+
+/// An order of the GraphQL `orders` query (with all its lines) as the hub's order; `raw` is
+/// the node as received.
+pub fn order_from_node(
+    o: &OrderNode,
+    raw: Value,
+    authorized_is_paid: bool,
+) -> Result<MarketOrder, String> {
+    let lines = o
+        .line_items
+        .nodes
+        .iter()
+        .map(line_from_node)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut shipping_tax = 0.0;
+    for s in &o.shipping_lines.nodes {
+        for t in &s.tax_lines {
+            shipping_tax += bag(&t.price_set, "shipping tax")?;
+        }
+    }
+    let line_discounts: f64 = lines.iter().map(|l| l.discount).sum();
+    let all_discounts = bag(&o.current_total_discounts_set, "discounts")?;
+    let cancelled = o.cancelled_at.is_some();
+    let financial = o.display_financial_status.as_deref();
+    let customer = o.customer.as_ref();
+    Ok(MarketOrder {
+        external_id: o.id.clone(),
+        reference: Some(o.name.clone()),
+        status: order_status(
+            financial,
+            &o.display_fulfillment_status,
+            cancelled,
+            authorized_is_paid,
+        ),
+        external_status: external_status(financial, &o.display_fulfillment_status, cancelled),
+        created_at: timestamp(&o.created_at)?,
+        updated_at: timestamp(&o.updated_at)?,
+        currency: o.currency_code.clone(),
+        buyer: Buyer {
+            external_id: customer.map(|c| c.id.clone()),
+            name: customer.and_then(|c| none_if_empty(&c.display_name)),
+            email: none_if_empty(&o.email)
+                .or_else(|| customer.and_then(|c| none_if_empty(&c.email))),
+            phone: customer
+                .and_then(|c| none_if_empty(&c.phone))
+                .or_else(|| none_if_empty(&o.phone)),
+        },
+        shipping_address: o.shipping_address.as_ref().map(address_from_node),
+        billing_address: o.billing_address.as_ref().map(address_from_node),
+        lines,
+        shipping: bag(&o.current_shipping_price_set, "shipping")?,
+        shipping_tax: cents(shipping_tax),
+        // Line discounts are on the lines; what is left is order-level (and shipping) discount.
+        discount: cents(all_discounts - line_discounts).max(0.0),
+        tax_total: bag(&o.current_total_tax_set, "total tax")?,
+        total: bag(&o.current_total_price_set, "total")?,
+        prices_include_tax: Some(o.taxes_included),
+        raw,
+    })
+}
+
+fn address_from_rest(a: &RestAddress) -> Address {
+    let name = none_if_empty(&a.name).or_else(|| {
+        let n = [&a.first_name, &a.last_name]
+            .into_iter()
+            .filter_map(none_if_empty)
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!n.is_empty()).then_some(n)
+    });
+    Address {
+        name,
+        company: none_if_empty(&a.company),
+        street: none_if_empty(&a.address1),
+        street2: none_if_empty(&a.address2),
+        city: none_if_empty(&a.city),
+        state: none_if_empty(&a.province_code).or_else(|| none_if_empty(&a.province)),
+        zip: none_if_empty(&a.zip),
+        country_code: none_if_empty(&a.country_code),
+        phone: none_if_empty(&a.phone),
+        email: None,
+    }
+}
+
+/// The REST `fulfillment_status` in the GraphQL enum's words, so that a webhook and a poll
+/// give the same `external_status`.
+fn rest_fulfillment(status: Option<&str>) -> String {
+    match status {
+        None | Some("") | Some("null") | Some("unfulfilled") => "UNFULFILLED".into(),
+        Some("partial") => "PARTIALLY_FULFILLED".into(),
+        Some(other) => other.to_ascii_uppercase(),
+    }
+}
+
+/// An order in the REST representation (a webhook body) as the hub's order: the same
+/// `external_id` (the GraphQL GID) and status words as [`order_from_node`], so a delivery and
+/// a poll of the same order are the same order.
+pub fn order_from_rest(raw: &Value, authorized_is_paid: bool) -> Result<MarketOrder, String> {
+    let o: RestOrder =
+        serde_json::from_value(raw.clone()).map_err(|e| format!("not a REST order: {e}"))?;
+    let mut lines = Vec::with_capacity(o.line_items.len());
+    for l in &o.line_items {
+        let mut tax = 0.0;
+        for t in &l.tax_lines {
+            tax += amount(&t.price, "line tax")?;
+        }
+        lines.push(MarketOrderLine {
+            external_id: l
+                .admin_graphql_api_id
+                .clone()
+                .unwrap_or_else(|| format!("gid://shopify/LineItem/{}", l.id)),
+            sku: none_if_empty(&l.sku),
+            title: l.title.clone(),
+            quantity: l.current_quantity.unwrap_or(l.quantity) as f64,
+            unit_price: amount(&l.price, "unit price")?,
+            discount: match &l.total_discount {
+                Some(d) => amount(d, "line discount")?,
+                None => 0.0,
+            },
+            tax: cents(tax),
+        });
+    }
+    let (mut shipping, mut shipping_tax) = (0.0, 0.0);
+    for s in &o.shipping_lines {
+        shipping += amount(
+            s.discounted_price.as_deref().unwrap_or(&s.price),
+            "shipping",
+        )?;
+        for t in &s.tax_lines {
+            shipping_tax += amount(&t.price, "shipping tax")?;
+        }
+    }
+    let pick = |current: &Option<String>, total: &Option<String>, what: &str| match current
+        .as_deref()
+        .or(total.as_deref())
+    {
+        Some(a) => amount(a, what),
+        None => Ok(0.0),
+    };
+    let total = amount(
+        o.current_total_price.as_deref().unwrap_or(&o.total_price),
+        "total",
+    )?;
+    let tax_total = pick(&o.current_total_tax, &o.total_tax, "total tax")?;
+    let all_discounts = pick(&o.current_total_discounts, &o.total_discounts, "discounts")?;
+    let line_discounts: f64 = lines.iter().map(|l| l.discount).sum();
+    let financial = o.financial_status.as_deref().map(str::to_ascii_uppercase);
+    let fulfillment = rest_fulfillment(o.fulfillment_status.as_deref());
+    let cancelled = o.cancelled_at.is_some();
+    let customer = o.customer.as_ref();
+    let customer_name = customer.map(|c| {
+        [&c.first_name, &c.last_name]
+            .into_iter()
+            .filter_map(none_if_empty)
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    Ok(MarketOrder {
+        external_id: o
+            .admin_graphql_api_id
+            .clone()
+            .unwrap_or_else(|| format!("gid://shopify/Order/{}", o.id)),
+        reference: Some(o.name.clone()),
+        status: order_status(
+            financial.as_deref(),
+            &fulfillment,
+            cancelled,
+            authorized_is_paid,
+        ),
+        external_status: external_status(financial.as_deref(), &fulfillment, cancelled),
+        created_at: timestamp(&o.created_at)?,
+        updated_at: timestamp(&o.updated_at)?,
+        currency: o.currency.clone(),
+        buyer: Buyer {
+            external_id: customer.map(|c| {
+                c.admin_graphql_api_id
+                    .clone()
+                    .unwrap_or_else(|| format!("gid://shopify/Customer/{}", c.id))
+            }),
+            name: customer_name.filter(|n| !n.is_empty()),
+            email: none_if_empty(&o.email)
+                .or_else(|| customer.and_then(|c| none_if_empty(&c.email))),
+            phone: customer
+                .and_then(|c| none_if_empty(&c.phone))
+                .or_else(|| none_if_empty(&o.phone)),
+        },
+        shipping_address: o.shipping_address.as_ref().map(address_from_rest),
+        billing_address: o.billing_address.as_ref().map(address_from_rest),
+        lines,
+        shipping: cents(shipping),
+        shipping_tax: cents(shipping_tax),
+        discount: cents(all_discounts - line_discounts).max(0.0),
+        tax_total,
+        total,
+        prices_include_tax: o.taxes_included,
+        raw: raw.clone(),
+    })
+}
+
+/// Whether `signature` (the `X-Shopify-Hmac-Sha256` header) is
+/// `base64(HMAC-SHA256(secret, body))`, compared in constant time.
+pub fn signature_matches(secret: &[u8], body: &[u8], signature: &str) -> bool {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    use subtle::ConstantTimeEq as _;
+    let Ok(given) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else {
+        return false;
+    };
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(body);
+    let expected = mac.finalize().into_bytes();
+    expected.len() == given.len() && bool::from(expected.as_slice().ct_eq(&given))
+}
+
+/// `base64(HMAC-SHA256(secret, body))`, as Shopify signs a webhook.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(body);
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        }
+        // HMAC takes keys of any length; this branch is never taken.
+        Err(_) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,5 +845,187 @@ mod tests {
         let s = shorten(&v, 50);
         assert_eq!(s["q"].as_array().unwrap().len(), 51);
         assert_eq!(s["q"][50], "... 10 more");
+    }
+
+    fn money(a: &str) -> Value {
+        json!({"shopMoney": {"amount": a, "currencyCode": "EUR"}})
+    }
+
+    fn order_node() -> Value {
+        json!({
+            "id": "gid://shopify/Order/5", "name": "#1005",
+            "createdAt": "2026-11-20T10:00:00Z", "updatedAt": "2026-11-21T09:30:00Z",
+            "cancelledAt": null, "displayFinancialStatus": "PAID",
+            "displayFulfillmentStatus": "UNFULFILLED", "email": "ada@example.com", "phone": null,
+            "currencyCode": "EUR", "taxesIncluded": false,
+            "customer": {"id": "gid://shopify/Customer/9", "displayName": "Ada Lovelace",
+                "email": "other@example.com", "phone": "+44 1"},
+            "currentTotalPriceSet": money("42.09"), "currentTotalTaxSet": money("6.72"),
+            "currentShippingPriceSet": money("4.90"), "currentTotalDiscountsSet": money("2.50"),
+            "shippingAddress": {"name": "Ada Lovelace", "company": "", "address1": "1 Main St",
+                "address2": null, "city": "London", "province": "England", "provinceCode": "ENG",
+                "zip": "N1", "countryCodeV2": "GB", "phone": null},
+            "billingAddress": null,
+            "shippingLines": {"nodes": [{"taxLines": [{"priceSet": money("0.93")}]}]},
+            "lineItems": {"nodes": [
+                {"id": "gid://shopify/LineItem/1", "sku": "A", "title": "Mug", "quantity": 2,
+                 "currentQuantity": 1, "originalUnitPriceSet": money("9.99"),
+                 "totalDiscountSet": money("1.50"),
+                 "taxLines": [{"priceSet": money("1.00")}, {"priceSet": money("0.61")}]},
+                {"id": "gid://shopify/LineItem/2", "sku": "", "title": "Gift", "quantity": 1,
+                 "currentQuantity": 1, "originalUnitPriceSet": money("0.00"),
+                 "totalDiscountSet": money("0.00"), "taxLines": []}],
+                "pageInfo": {"hasNextPage": false, "endCursor": null}}
+        })
+    }
+
+    #[test]
+    fn a_graphql_order_becomes_a_market_order() {
+        let raw = order_node();
+        let node: OrderNode = serde_json::from_value(raw.clone()).unwrap();
+        let o = order_from_node(&node, raw.clone(), false).unwrap();
+        assert_eq!(o.external_id, "gid://shopify/Order/5");
+        assert_eq!(o.reference.as_deref(), Some("#1005"));
+        assert_eq!(o.status, OrderStatus::Open);
+        assert_eq!(o.external_status, "PAID/UNFULFILLED");
+        assert_eq!(o.created_at, 1_795_168_800_000);
+        assert_eq!(o.updated_at, 1_795_253_400_000);
+        assert_eq!(o.total, 42.09);
+        assert_eq!(o.tax_total, 6.72);
+        assert_eq!(o.shipping, 4.9);
+        assert_eq!(o.shipping_tax, 0.93);
+        // 2.50 in all, 1.50 of it on the line: 1.00 is order-level.
+        assert_eq!(o.discount, 1.0);
+        assert_eq!(o.lines[0].quantity, 1.0, "currentQuantity");
+        assert_eq!(o.lines[0].tax, 1.61);
+        assert_eq!(o.lines[0].unit_price, 9.99);
+        assert_eq!(o.lines[1].sku, None, "an empty SKU is no SKU");
+        assert_eq!(
+            o.buyer.email.as_deref(),
+            Some("ada@example.com"),
+            "the order's email"
+        );
+        assert_eq!(o.buyer.phone.as_deref(), Some("+44 1"));
+        let a = o.shipping_address.unwrap();
+        assert_eq!(a.state.as_deref(), Some("ENG"));
+        assert_eq!(a.company, None);
+        assert_eq!(o.billing_address, None);
+        assert_eq!(o.prices_include_tax, Some(false));
+        assert_eq!(o.raw, raw);
+    }
+
+    #[test]
+    fn bad_amounts_and_dates_are_reasons_not_panics() {
+        let mut raw = order_node();
+        raw["currentTotalPriceSet"]["shopMoney"]["amount"] = json!("NaN");
+        let node: OrderNode = serde_json::from_value(raw.clone()).unwrap();
+        let e = order_from_node(&node, raw, false).unwrap_err();
+        assert!(e.contains("total"), "{e}");
+        let mut raw = order_node();
+        raw["updatedAt"] = json!("yesterday");
+        let node: OrderNode = serde_json::from_value(raw.clone()).unwrap();
+        assert!(order_from_node(&node, raw, false).is_err());
+    }
+
+    #[test]
+    fn statuses_map_to_what_the_hub_does() {
+        use OrderStatus::*;
+        let s = |f: Option<&str>, ful: &str, c: bool, a: bool| order_status(f, ful, c, a);
+        assert_eq!(s(Some("PAID"), "UNFULFILLED", false, false), Open);
+        assert_eq!(
+            s(Some("PARTIALLY_REFUNDED"), "UNFULFILLED", false, false),
+            Open
+        );
+        assert_eq!(s(Some("PENDING"), "UNFULFILLED", false, false), Pending);
+        assert_eq!(s(Some("AUTHORIZED"), "UNFULFILLED", false, false), Pending);
+        assert_eq!(s(Some("AUTHORIZED"), "UNFULFILLED", false, true), Open);
+        assert_eq!(s(Some("VOIDED"), "UNFULFILLED", false, true), Pending);
+        assert_eq!(s(None, "UNFULFILLED", false, false), Pending);
+        assert_eq!(s(Some("PAID"), "FULFILLED", false, false), Shipped);
+        assert_eq!(
+            s(Some("PAID"), "PARTIALLY_FULFILLED", false, false),
+            Shipped
+        );
+        assert_eq!(s(Some("PAID"), "FULFILLED", true, false), Cancelled);
+        assert_eq!(
+            external_status(Some("REFUNDED"), "UNFULFILLED", true),
+            "REFUNDED/UNFULFILLED/CANCELLED"
+        );
+    }
+
+    #[test]
+    fn a_rest_order_reads_like_the_graphql_one() {
+        let rest = json!({
+            "id": 5, "admin_graphql_api_id": "gid://shopify/Order/5", "name": "#1005",
+            "created_at": "2026-11-20T05:00:00-05:00", "updated_at": "2026-11-21T10:30:00+01:00",
+            "cancelled_at": null, "financial_status": "paid", "fulfillment_status": null,
+            "email": "ada@example.com", "currency": "EUR", "taxes_included": false,
+            "total_price": "42.09", "total_tax": "6.72", "total_discounts": "2.50",
+            "customer": {"id": 9, "email": "other@example.com", "first_name": "Ada",
+                "last_name": "Lovelace", "phone": "+44 1"},
+            "shipping_address": {"first_name": "Ada", "last_name": "Lovelace",
+                "address1": "1 Main St", "city": "London", "province": "England",
+                "province_code": "ENG", "zip": "N1", "country_code": "GB"},
+            "line_items": [{"id": 1, "admin_graphql_api_id": "gid://shopify/LineItem/1",
+                "sku": "A", "title": "Mug", "quantity": 2, "current_quantity": 1,
+                "price": "9.99", "total_discount": "1.50",
+                "tax_lines": [{"price": "1.00", "rate": 0.19}, {"price": "0.61"}]}],
+            "shipping_lines": [{"price": "5.90", "discounted_price": "4.90",
+                "tax_lines": [{"price": "0.93"}]}]
+        });
+        let o = order_from_rest(&rest, false).unwrap();
+        assert_eq!(o.external_id, "gid://shopify/Order/5");
+        assert_eq!(o.created_at, 1_795_168_800_000);
+        assert_eq!(o.updated_at, 1_795_253_400_000);
+        assert_eq!(o.external_status, "PAID/UNFULFILLED");
+        assert_eq!(o.status, OrderStatus::Open);
+        assert_eq!(
+            o.buyer.external_id.as_deref(),
+            Some("gid://shopify/Customer/9")
+        );
+        assert_eq!(o.buyer.name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(o.lines[0].quantity, 1.0);
+        assert_eq!(o.lines[0].tax, 1.61);
+        assert_eq!(o.shipping, 4.9);
+        assert_eq!(o.shipping_tax, 0.93);
+        assert_eq!(o.discount, 1.0);
+        assert_eq!(o.total, 42.09);
+        assert_eq!(
+            o.shipping_address.unwrap().name.as_deref(),
+            Some("Ada Lovelace")
+        );
+        let mut bad = rest.clone();
+        bad["line_items"][0]["price"] = json!("9,99");
+        assert!(order_from_rest(&bad, false).is_err());
+        assert!(order_from_rest(&json!({"id": "x"}), false).is_err());
+        let mut shipped = rest;
+        shipped["fulfillment_status"] = json!("partial");
+        let o = order_from_rest(&shipped, false).unwrap();
+        assert_eq!(o.external_status, "PAID/PARTIALLY_FULFILLED");
+        assert_eq!(o.status, OrderStatus::Shipped);
+    }
+
+    #[test]
+    fn webhook_signatures_are_checked_over_the_raw_body() {
+        // base64 of the HMAC-SHA256 of the body (the value checked with Python's hmac module).
+        let sig = sign(b"secret", b"{\"id\":1}");
+        assert_eq!(sig, "A971iWIMgT8Zj9A9eWfikrFj7wQ16/Qwcc4OlRl2PLc=");
+        assert!(signature_matches(b"secret", b"{\"id\":1}", &sig));
+        assert!(!signature_matches(b"secret", b"{\"id\":2}", &sig));
+        assert!(!signature_matches(b"other", b"{\"id\":1}", &sig));
+        assert!(!signature_matches(b"secret", b"{\"id\":1}", "not base64!"));
+        assert!(!signature_matches(b"secret", b"{\"id\":1}", "c2hvcnQ="));
+    }
+
+    #[test]
+    fn the_orders_query_fits_the_single_query_limit() {
+        assert_eq!(
+            orders_search(1_795_168_800_999),
+            "updated_at:>='2026-11-20T10:00:00Z'"
+        );
+        let d = orders_document();
+        assert!(d.contains("sortKey: UPDATED_AT"));
+        assert!(d.contains(&format!("lineItems(first: {LINES_INLINE})")));
+        assert!(order_lines_document().contains("order(id: $id)"));
     }
 }

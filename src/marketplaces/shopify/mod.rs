@@ -14,6 +14,15 @@
 //!   product's variant list: products with several variants per SKU are not the hub's model.
 //!   `external_id` is the variant GID, `external_ref` the inventory item GID.
 //! * Lookup: `productVariants(query: "sku:\"A\" OR ...")`, paged with cursors.
+//! * Orders: `orders(first:, after:, sortKey: UPDATED_AT, query: "updated_at:>='<iso>'")`,
+//!   paged with `pageInfo.endCursor` (the page token). Each order comes with its first
+//!   [`mapping::LINES_INLINE`] lines; an order with more gets the rest from `order(id:)`
+//!   queries. The page size keeps the requested cost under the 1,000-point limit
+//!   ([`mapping::ORDER_PAGE`]). An order that does not decode goes to `unreadable`.
+//! * Webhooks: `orders/*` deliveries are verified (`X-Shopify-Hmac-Sha256` =
+//!   base64(HMAC-SHA256(secret, raw body)), constant time, before parsing), refused when
+//!   `X-Shopify-Triggered-At` is older than the replay window, and read from the REST order
+//!   JSON into the same order as a poll gives (`external_id` = `admin_graphql_api_id`).
 //! * Limits: a local [`CostBucket`] resynchronised from every answer's
 //!   `extensions.cost.throttleStatus`; `THROTTLED` (HTTP 200 or 429) waits
 //!   `(requested - currentlyAvailable) / restoreRate` and resends the same request; waits longer
@@ -29,10 +38,18 @@
 //!   form only: Shopify's `Money` input has no currency of its own.
 //! * `bucket_size`, `restore_rate`: the starting local bucket (default 2000 points, 100 a second,
 //!   the Standard plan) until the first answer says the real figures.
+//! * `authorized_is_paid` (boolean, default false): whether an order whose payment is only
+//!   `AUTHORIZED` (not captured) is ready to ship (`Open`) or waits
+//!   (`Pending`).
+//! * `webhook_replay_window_secs` (default 300): deliveries whose `X-Shopify-Triggered-At` is
+//!   older are refused as stale. Shopify retries a failed delivery for up to 4 hours with the
+//!   same trigger time; those late retries are refused and the order is picked up by polling.
 //!
 //! Credentials (`AccountConfig::credentials`): either `access_token` (a permanent Admin API
 //! token), or `client_id` + `client_secret` for the client credentials grant (24-hour tokens,
-//! asked for again before they expire and after a 401).
+//! asked for again before they expire and after a 401). Webhooks are verified with
+//! `webhook_secret` when given (the app's client secret, for apps whose token is an
+//! `access_token`), else with `client_secret`; an account with neither takes no webhooks.
 
 pub mod auth;
 pub mod client;
@@ -48,11 +65,13 @@ use self::auth::{Auth, TokenSource};
 use self::client::Client;
 use self::mapping::ApiVersion;
 use self::model::{
-    Connection, GraphQlRequest, InventorySetQuantitiesPayload, ProductSetPayload, VariantNode,
+    Connection, GraphQlRequest, InventorySetQuantitiesPayload, OrderNode, PageInfo,
+    ProductSetPayload, VariantNode,
 };
 use super::{
-    AccountConfig, Driver, Exchange, ItemOutcome, ListingIds, MarketError, Marketplace, Offer,
-    Pushed, QuantityUpdate, Rejection,
+    AccountConfig, Driver, Exchange, ItemOutcome, ListingIds, MarketError, MarketOrder,
+    Marketplace, Offer, OrderPage, OrderQuery, Pushed, QuantityUpdate, Rejection, UnreadableOrder,
+    WebhookError, WebhookEvent,
 };
 use crate::ratelimit::CostBucket;
 
@@ -77,11 +96,18 @@ const FIND_PAGE: usize = 50;
 /// quantities Shopify did not refuse when it refused others.
 const SET_ROUNDS: usize = 3;
 
+/// The replay window of webhooks by default (5 minutes, as Shopify's own libraries use).
+pub const DEFAULT_REPLAY_WINDOW_SECS: f64 = 300.0;
+
 pub struct Shopify {
     client: Client,
     version: ApiVersion,
     location: String,
     account: i64,
+    /// The key webhooks are signed with (`webhook_secret`, else `client_secret`).
+    webhook_secret: Option<String>,
+    replay_window_ms: i64,
+    authorized_is_paid: bool,
 }
 
 fn build(account: AccountConfig) -> Result<Arc<dyn Marketplace>, MarketError> {
@@ -157,7 +183,71 @@ impl Shopify {
             version,
             location,
             account: account.id,
+            webhook_secret: account
+                .credential("webhook_secret")
+                .or_else(|_| account.credential("client_secret"))
+                .ok()
+                .map(str::to_string),
+            replay_window_ms: (account
+                .number_or("webhook_replay_window_secs", DEFAULT_REPLAY_WINDOW_SECS)
+                .max(0.0)
+                * 1000.0) as i64,
+            authorized_is_paid: account
+                .settings
+                .get("authorized_is_paid")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
+    }
+
+    /// Completes an order node's lines when it has more than the page carried (appending them
+    /// to the node), then reads it. `Ok(Err(reason))` is an order that does not decode.
+    async fn read_order(
+        &self,
+        node: &mut Value,
+        exchanges: &Mutex<Vec<Exchange>>,
+    ) -> Result<Result<MarketOrder, String>, MarketError> {
+        let more = node["lineItems"]["pageInfo"]["hasNextPage"] == Value::Bool(true);
+        if let (true, Some(id)) = (more, node["id"].as_str().map(str::to_string)) {
+            let mut after = node["lineItems"]["pageInfo"]["endCursor"].clone();
+            loop {
+                let req = Self::request(
+                    mapping::order_lines_document(),
+                    json!({"id": id, "first": mapping::LINES_PAGE, "after": after}),
+                );
+                let estimate = (3 + 8 * mapping::LINES_PAGE) as f64;
+                let answer = self
+                    .client
+                    .execute("order", &req, estimate, exchanges)
+                    .await?;
+                let lines = &answer.data["order"]["lineItems"];
+                let (Some(extra), Some(all)) = (
+                    lines["nodes"].as_array(),
+                    node["lineItems"]["nodes"].as_array_mut(),
+                ) else {
+                    return Ok(Err(format!(
+                        "the rest of the lines of {id} could not be read"
+                    )));
+                };
+                all.extend(extra.iter().cloned());
+                node["lineItems"]["pageInfo"] = lines["pageInfo"].clone();
+                match lines["pageInfo"]["endCursor"].clone() {
+                    c if lines["pageInfo"]["hasNextPage"] == Value::Bool(true) && c.is_string() => {
+                        after = c;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let parsed: OrderNode = match serde_json::from_value(node.clone()) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(format!("not an order: {e}"))),
+        };
+        Ok(mapping::order_from_node(
+            &parsed,
+            node.clone(),
+            self.authorized_is_paid,
+        ))
     }
 
     fn request(query: String, variables: Value) -> GraphQlRequest {
@@ -472,6 +562,110 @@ impl Marketplace for Shopify {
             items,
             pending: None,
             exchanges: take_exchanges(exchanges),
+        })
+    }
+
+    async fn fetch_orders(&self, query: &OrderQuery) -> Result<OrderPage, MarketError> {
+        let exchanges = Mutex::new(Vec::new());
+        let req = Self::request(
+            mapping::orders_document(),
+            json!({
+                "first": mapping::ORDER_PAGE,
+                "after": query.page,
+                "query": mapping::orders_search(query.updated_after),
+            }),
+        );
+        let estimate = (2 + mapping::ORDER_PAGE * mapping::ORDER_COST) as f64;
+        let answer = self
+            .client
+            .execute("orders", &req, estimate, &exchanges)
+            .await?;
+        let connection = &answer.data["orders"];
+        let Some(nodes) = connection["nodes"].as_array() else {
+            return Err(MarketError::Decode(
+                "orders: the answer has no nodes".into(),
+            ));
+        };
+        let page_info: PageInfo = serde_json::from_value(connection["pageInfo"].clone())
+            .map_err(|e| MarketError::Decode(format!("orders pageInfo: {e}")))?;
+        let mut page = OrderPage {
+            orders: Vec::with_capacity(nodes.len()),
+            unreadable: Vec::new(),
+            next_page: page_info
+                .end_cursor
+                .filter(|_| page_info.has_next_page && !nodes.is_empty()),
+            complete_until: None,
+        };
+        for node in nodes {
+            let mut node = node.clone();
+            match self.read_order(&mut node, &exchanges).await? {
+                Ok(order) => page.orders.push(order),
+                Err(reason) => {
+                    log::warn!(
+                        "shopify account {}: order {} unreadable: {reason}",
+                        self.account,
+                        node["id"].as_str().unwrap_or("?")
+                    );
+                    page.unreadable.push(UnreadableOrder {
+                        external_id: node["id"].as_str().map(str::to_string),
+                        reason,
+                        raw: node,
+                    });
+                }
+            }
+        }
+        Ok(page)
+    }
+
+    fn read_webhook(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<WebhookEvent, WebhookError> {
+        let Some(secret) = &self.webhook_secret else {
+            return Err(WebhookError::NotSupported);
+        };
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        // Nothing of the delivery is read before its signature holds.
+        let signature = header("x-shopify-hmac-sha256").ok_or(WebhookError::BadSignature)?;
+        if !mapping::signature_matches(secret.as_bytes(), body, signature) {
+            return Err(WebhookError::BadSignature);
+        }
+        let triggered_at = header("x-shopify-triggered-at")
+            .ok_or_else(|| WebhookError::Malformed("no X-Shopify-Triggered-At".into()))
+            .and_then(|t| mapping::timestamp(t).map_err(WebhookError::Malformed))?;
+        if now_ms - triggered_at > self.replay_window_ms {
+            return Err(WebhookError::Stale);
+        }
+        let topic = header("x-shopify-topic")
+            .ok_or_else(|| WebhookError::Malformed("no X-Shopify-Topic".into()))?;
+        let delivery_id = header("x-shopify-webhook-id")
+            .ok_or_else(|| WebhookError::Malformed("no X-Shopify-Webhook-Id".into()))?;
+        let json: Value = serde_json::from_slice(body)
+            .map_err(|e| WebhookError::Malformed(format!("the body is not JSON: {e}")))?;
+        // orders/delete carries only the id and orders/edited an order edit: not orders.
+        let carries_order =
+            topic.starts_with("orders/") && !matches!(topic, "orders/delete" | "orders/edited");
+        let order = if carries_order {
+            Some(
+                mapping::order_from_rest(&json, self.authorized_is_paid)
+                    .map_err(WebhookError::Malformed)?,
+            )
+        } else {
+            None
+        };
+        Ok(WebhookEvent {
+            delivery_id: delivery_id.to_string(),
+            topic: topic.to_string(),
+            triggered_at: Some(triggered_at),
+            order,
         })
     }
 

@@ -166,3 +166,244 @@ pub struct InventoryQuantity {
     pub name: String,
     pub quantity: i64,
 }
+
+/// A `MoneyBag` as the hub selects it (`shopMoney { amount currencyCode }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoneyBag {
+    pub shop_money: MoneyV2,
+}
+
+/// `MoneyV2`: `amount` is a `Decimal` (a string on the wire).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoneyV2 {
+    pub amount: String,
+    pub currency_code: String,
+}
+
+/// `TaxLine { priceSet }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxLineNode {
+    pub price_set: MoneyBag,
+}
+
+/// `Customer` as the hub selects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerNode {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `MailingAddress` as the hub selects it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailingAddressNode {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub address1: Option<String>,
+    #[serde(default)]
+    pub address2: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+    #[serde(default)]
+    pub province_code: Option<String>,
+    #[serde(default)]
+    pub zip: Option<String>,
+    #[serde(default)]
+    pub country_code_v2: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `LineItem` as the hub selects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItemNode {
+    pub id: String,
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub title: String,
+    pub quantity: i64,
+    pub current_quantity: i64,
+    pub original_unit_price_set: MoneyBag,
+    pub total_discount_set: MoneyBag,
+    pub tax_lines: Vec<TaxLineNode>,
+}
+
+/// `ShippingLine` as the hub selects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingLineNode {
+    pub tax_lines: Vec<TaxLineNode>,
+}
+
+/// `Order` as the hub selects it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderNode {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub cancelled_at: Option<String>,
+    #[serde(default)]
+    pub display_financial_status: Option<String>,
+    pub display_fulfillment_status: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub currency_code: String,
+    pub taxes_included: bool,
+    #[serde(default)]
+    pub customer: Option<CustomerNode>,
+    pub current_total_price_set: MoneyBag,
+    pub current_total_tax_set: MoneyBag,
+    pub current_shipping_price_set: MoneyBag,
+    pub current_total_discounts_set: MoneyBag,
+    #[serde(default)]
+    pub shipping_address: Option<MailingAddressNode>,
+    #[serde(default)]
+    pub billing_address: Option<MailingAddressNode>,
+    pub shipping_lines: Connection<ShippingLineNode>,
+    pub line_items: Connection<LineItemNode>,
+}
+
+/// A `tax_lines[]` element of the REST representation (webhook bodies).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestTaxLine {
+    pub price: String,
+}
+
+/// A `line_items[]` element of the REST representation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestLineItem {
+    pub id: u64,
+    #[serde(default)]
+    pub admin_graphql_api_id: Option<String>,
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub title: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub current_quantity: Option<i64>,
+    pub price: String,
+    #[serde(default)]
+    pub total_discount: Option<String>,
+    #[serde(default)]
+    pub tax_lines: Vec<RestTaxLine>,
+}
+
+/// A `shipping_lines[]` element of the REST representation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestShippingLine {
+    pub price: String,
+    #[serde(default)]
+    pub discounted_price: Option<String>,
+    #[serde(default)]
+    pub tax_lines: Vec<RestTaxLine>,
+}
+
+/// A REST customer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestCustomer {
+    pub id: u64,
+    #[serde(default)]
+    pub admin_graphql_api_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A REST address.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestAddress {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub address1: Option<String>,
+    #[serde(default)]
+    pub address2: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+    #[serde(default)]
+    pub province_code: Option<String>,
+    #[serde(default)]
+    pub zip: Option<String>,
+    #[serde(default)]
+    pub country_code: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// An order in the REST representation, as `orders/create` and `orders/updated` webhooks
+/// carry it (snake_case; money as decimal strings).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestOrder {
+    pub id: u64,
+    #[serde(default)]
+    pub admin_graphql_api_id: Option<String>,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub cancelled_at: Option<String>,
+    #[serde(default)]
+    pub financial_status: Option<String>,
+    #[serde(default)]
+    pub fulfillment_status: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub currency: String,
+    #[serde(default)]
+    pub taxes_included: Option<bool>,
+    pub total_price: String,
+    #[serde(default)]
+    pub current_total_price: Option<String>,
+    #[serde(default)]
+    pub total_tax: Option<String>,
+    #[serde(default)]
+    pub current_total_tax: Option<String>,
+    #[serde(default)]
+    pub total_discounts: Option<String>,
+    #[serde(default)]
+    pub current_total_discounts: Option<String>,
+    #[serde(default)]
+    pub customer: Option<RestCustomer>,
+    #[serde(default)]
+    pub shipping_address: Option<RestAddress>,
+    #[serde(default)]
+    pub billing_address: Option<RestAddress>,
+    pub line_items: Vec<RestLineItem>,
+    #[serde(default)]
+    pub shipping_lines: Vec<RestShippingLine>,
+}

@@ -2,7 +2,8 @@
 //! does, checks the access token and the operation's usage plan, validates the request, and
 //! answers in Amazon's shapes (error envelope, `x-amzn-RequestId` always,
 //! `x-amzn-RateLimit-Limit` on everything but 429). Also the LWA token endpoint and the
-//! presigned document URLs (what S3 does for the real feeds).
+//! presigned document URLs (what S3 does for the real feeds). The orders operations are in
+//! `super::orders`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -78,20 +79,20 @@ fn error_body(code: &str, message: &str, details: &str) -> Value {
 }
 
 /// A failed request, before or inside an operation.
-struct Failure {
-    status: StatusCode,
-    body: Value,
+pub(super) struct Failure {
+    pub(super) status: StatusCode,
+    pub(super) body: Value,
 }
 
 impl Failure {
-    fn invalid(details: impl Into<String>) -> Self {
+    pub(super) fn invalid(details: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             body: error_body("InvalidInput", "Invalid input", &details.into()),
         }
     }
 
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(super) fn not_found(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
             body: error_body("NotFound", &message.into(), ""),
@@ -110,7 +111,7 @@ impl Failure {
     }
 }
 
-type Outcome = Result<(StatusCode, Value), Failure>;
+pub(super) type Outcome = Result<(StatusCode, Value), Failure>;
 
 /// How faults look when Amazon sends them.
 pub fn render_fault(fault: &Fault) -> HttpResponse {
@@ -164,7 +165,7 @@ fn decode_segment(segment: &str) -> String {
 }
 
 /// The query, parsed.
-struct Query(Vec<(String, String)>);
+pub(super) struct Query(Vec<(String, String)>);
 
 impl Query {
     fn parse(req: &HttpRequest) -> Result<Self, Failure> {
@@ -173,14 +174,14 @@ impl Query {
             .map_err(|e| Failure::invalid(format!("cannot parse the query: {e}")))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn list(&self, name: &str) -> Option<Vec<String>> {
+    pub(super) fn list(&self, name: &str) -> Option<Vec<String>> {
         self.get(name).map(|v| {
             v.split(',')
                 .map(str::trim)
@@ -191,7 +192,11 @@ impl Query {
     }
 
     /// A comma list whose values must come from `allowed`.
-    fn enums(&self, name: &str, allowed: &[&str]) -> Result<Option<Vec<String>>, Failure> {
+    pub(super) fn enums(
+        &self,
+        name: &str,
+        allowed: &[&str],
+    ) -> Result<Option<Vec<String>>, Failure> {
         let Some(values) = self.list(name) else {
             return Ok(None);
         };
@@ -322,6 +327,8 @@ pub async fn dispatch(req: HttpRequest, payload: web::Payload, sim: Data) -> Htt
         ("GET", ["feeds", "2021-06-30", "feeds"]) => Some((Op::GetFeeds, "", None)),
         ("GET", ["feeds", "2021-06-30", "feeds", id]) => Some((Op::GetFeed, "", Some(*id))),
         ("DELETE", ["feeds", "2021-06-30", "feeds", id]) => Some((Op::CancelFeed, "", Some(*id))),
+        ("GET", ["orders", "2026-01-01", "orders"]) => Some((Op::SearchOrders, "", None)),
+        ("GET", ["orders", "2026-01-01", "orders", id]) => Some((Op::GetOrder, "", Some(*id))),
         _ => None,
     };
     let Some((op, seller, key)) = route else {
@@ -378,6 +385,8 @@ pub async fn dispatch(req: HttpRequest, payload: web::Payload, sim: Data) -> Htt
                             Op::GetFeeds => get_feeds(&store, &sim, now, &query),
                             Op::GetFeed => get_feed(&store, &sim, now, key),
                             Op::CancelFeed => cancel_feed(&mut store, now, key),
+                            Op::SearchOrders => super::orders::search(&store, &sim, &query),
+                            Op::GetOrder => super::orders::get(&store, key, &query),
                         }
                     };
                     let result = run();

@@ -13,10 +13,13 @@
 //!   (or `FATAL`), a processing report (GZIP) that fits the processing-report schema,
 //!   25,000 messages at most, 5 `JSON_LISTINGS_FEED` per 5 minutes.
 //!
-//! Orders are not simulated yet; the store keeps one seller's data so they can be added beside
-//! the listings.
+//! * Orders 2026-01-01: `searchOrders` (exactly one of `createdAfter` / `lastUpdatedAfter`,
+//!   `…Before` at least two minutes before the request, pages of up to 100 with tokens valid
+//!   24 hours, `includedData` datasets) and `getOrder`; orders are seeded as buyers place them
+//!   ([`RunningMarketSim::seed_order`]) with times on the wall clock.
 
 pub mod http;
+pub mod orders;
 pub mod store;
 
 use std::sync::{Arc, Mutex};
@@ -29,7 +32,9 @@ use serde_json::{Map, Value, json};
 use self::http::Shared;
 pub use self::store::Timings;
 use self::store::{Listing, Store};
-use super::market::{Knobs, RunningMarketSim, SimOptions, bind_local, serve};
+use super::market::{
+    Knobs, OrderChange, RunningMarketSim, SimOptions, SimOrder, bind_local, serve,
+};
 use crate::marketplaces::amazon::limits::Limits;
 
 pub const SELLER_ID: &str = "A2SIMSELLER0001";
@@ -154,6 +159,28 @@ impl AmazonSim {
     pub fn asin(&self, sku: &str) -> Option<String> {
         self.with(|s| s.listings.get(sku).map(|l| l.asin.clone()))
     }
+
+    /// Gives or takes the roles that show buyers' personal data (names, street lines, phones).
+    pub fn set_pii_role(&self, on: bool) {
+        self.with(|s| s.pii_role = on);
+    }
+
+    /// Makes answers show `json` for the order instead of the order itself (a test's malformed
+    /// order in a page); `false` when there is no such order.
+    pub fn show_order_as(&self, order_id: &str, json: Value) -> bool {
+        self.with(|s| match s.orders.get_mut(order_id) {
+            Some(o) => {
+                o.shown_as = Some(json);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// An order with every dataset, as stored (tests break copies of it).
+    pub fn order(&self, order_id: &str) -> Option<crate::marketplaces::amazon::model::Order> {
+        self.with(|s| s.orders.get(order_id).map(|o| o.order.clone()))
+    }
 }
 
 #[async_trait::async_trait]
@@ -254,6 +281,19 @@ impl RunningMarketSim for AmazonSim {
                 t.feed_queue, t.feed_processing
             ),
         )
+    }
+
+    fn seed_order(&self, order: &SimOrder) -> String {
+        self.with(|s| s.place_order(order, chrono::Utc::now()))
+    }
+
+    fn update_order(&self, external_id: &str, change: OrderChange) -> bool {
+        self.with(|s| s.change_order(external_id, change, chrono::Utc::now()))
+    }
+
+    fn deliver_webhooks_to(&self, _url: Option<&str>) -> bool {
+        // Amazon sends order notifications through SQS or EventBridge, not HTTP webhooks.
+        false
     }
 
     fn expire_tokens(&self) {

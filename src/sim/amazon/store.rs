@@ -1,6 +1,7 @@
 //! The simulated seller account: listings (with changes applied after a processing delay),
-//! LWA tokens, feed documents and feeds. Plain data behind one mutex; every method takes the
-//! current model time so the state machine is driven by the simulator's clock.
+//! LWA tokens, feed documents and feeds, orders (`super::orders`). Plain data behind one mutex;
+//! every method takes the current model time so the state machine is driven by the simulator's
+//! clock.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -241,6 +242,11 @@ pub struct Store {
     /// Operation and status of every SP-API call answered (faults aside).
     pub calls: Vec<(String, u16)>,
     pub token_grants: u64,
+    /// Orders by order id.
+    pub orders: BTreeMap<String, super::orders::StoredOrder>,
+    /// Whether the app holds the roles that show buyers' names, addresses and phones
+    /// (Orders 2026-01-01 has no RDT: PII access is role-based).
+    pub pii_role: bool,
 }
 
 fn micros(t: f64) -> u64 {
@@ -278,6 +284,8 @@ impl Store {
             seq: 0,
             calls: Vec::new(),
             token_grants: 0,
+            orders: BTreeMap::new(),
+            pii_role: true,
         }
     }
 

@@ -43,6 +43,10 @@ pub struct Shared {
     pub knobs: Knobs,
     /// The Inventory API's daily call limit (replaceable by tests).
     pub quota: Mutex<DailyQuota>,
+    /// The Fulfillment API's daily call limit, counted apart from the Inventory API's.
+    pub fulfillment_quota: Mutex<DailyQuota>,
+    /// The seller's orders (Fulfillment API).
+    pub orders: Mutex<super::orders::OrderBook>,
     /// `http://127.0.0.1:<port>`, for `href`/`next` links.
     pub base_url: String,
     /// Operations served (after auth), in order.
@@ -84,18 +88,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/offer/{offerId}/publish", web::post().to(publish_offer))
                 .route("/offer/{offerId}/withdraw", web::post().to(withdraw_offer)),
         )
+        .service(
+            web::scope(super::orders::BASE)
+                .route("/order", web::get().to(super::orders::get_orders))
+                .route("/order/{orderId}", web::get().to(super::orders::get_order)),
+        )
         .default_service(web::to(not_found));
 }
 
 // ---- rendering ----------------------------------------------------------------------------
 
-fn json<T: Serialize>(status: u16, body: &T) -> HttpResponse {
+pub(super) fn json<T: Serialize>(status: u16, body: &T) -> HttpResponse {
     HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
         .content_type("application/json")
         .json(body)
 }
 
-fn error(e: ApiError) -> HttpResponse {
+pub(super) fn error(e: ApiError) -> HttpResponse {
     json(
         e.status,
         &ErrorBody {
@@ -191,13 +200,49 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Bearer token, daily quota, call log. Every Inventory call goes through here first.
 /// A path parameter of the route (empty if absent).
 fn path_param<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
     req.match_info().get(name).unwrap_or_default()
 }
 
+/// Bearer token, daily quota, call log. Every Inventory call goes through here first.
 fn admit(req: &HttpRequest, sim: &Shared, operation: &'static str) -> Result<(), HttpResponse> {
+    admit_with(req, sim, operation, &sim.quota, &INVENTORY_SCOPES)
+}
+
+/// Scopes that open the Inventory API.
+const INVENTORY_SCOPES: [&str; 2] = [
+    "https://api.ebay.com/oauth/api_scope/sell.inventory",
+    "https://api.ebay.com/oauth/api_scope/sell.inventory.readonly",
+];
+/// Scopes that open the Fulfillment API's order reads.
+const FULFILLMENT_SCOPES: [&str; 2] = [
+    "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
+    "https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly",
+];
+
+/// [`admit`] for the Fulfillment API, whose daily call limit is its own.
+pub(super) fn admit_orders(
+    req: &HttpRequest,
+    sim: &Shared,
+    operation: &'static str,
+) -> Result<(), HttpResponse> {
+    admit_with(
+        req,
+        sim,
+        operation,
+        &sim.fulfillment_quota,
+        &FULFILLMENT_SCOPES,
+    )
+}
+
+fn admit_with(
+    req: &HttpRequest,
+    sim: &Shared,
+    operation: &'static str,
+    quota: &Mutex<DailyQuota>,
+    scopes: &[&str],
+) -> Result<(), HttpResponse> {
     let token = header(req, "authorization")
         .and_then(|h| {
             h.strip_prefix("Bearer ")
@@ -206,11 +251,12 @@ fn admit(req: &HttpRequest, sim: &Shared, operation: &'static str) -> Result<(),
         .map(str::trim)
         .unwrap_or_default();
     sim.store().check_token(token, sim.now()).map_err(error)?;
+    sim.store().check_scope(token, scopes).map_err(error)?;
     // The knobs say, per request, whether limits apply (benchmarks set up without them).
     let enforce = sim.knobs.enforce_limits();
     sim.store().enforce_revisions = enforce;
     if enforce {
-        match lock(&sim.quota).try_call() {
+        match lock(quota).try_call() {
             Ok(_) => {}
             Err(Wait::After(_)) | Err(Wait::Never) => return Err(too_many_requests()),
         }
@@ -269,7 +315,7 @@ fn body<T: DeserializeOwned>(req: &HttpRequest, bytes: &[u8]) -> Result<T, HttpR
         .map_err(|e| request_error(400, invalid_value("field", &e.to_string())))
 }
 
-fn query(req: &HttpRequest) -> HashMap<String, String> {
+pub(super) fn query(req: &HttpRequest) -> HashMap<String, String> {
     parse_form(req.query_string())
 }
 
@@ -381,6 +427,13 @@ async fn token(req: HttpRequest, bytes: web::Bytes, sim: web::Data<Shared>) -> H
                 );
             }
             let access_token = store.issue_token(true, now);
+            let scopes: Vec<String> = form
+                .get("scope")
+                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            if let Some(t) = store.tokens.get_mut(&access_token) {
+                t.scopes = scopes;
+            }
             json(
                 200,
                 &TokenResponse {

@@ -3,7 +3,9 @@
 //!
 //! * OAuth: refresh-token grant with Basic client credentials, user tokens of 7200 s on the
 //!   simulator's clock; `invalid_client`, `invalid_grant`, `invalid_scope`; a 401 errorId 1001
-//!   on a missing, unknown or expired bearer token.
+//!   on a missing, unknown or expired bearer token; a 403 errorId 1100 on a token whose grant
+//!   did not ask for the API's scope (`sell.inventory`, `sell.fulfillment`, or their
+//!   `.readonly`; a grant without `scope` carries every consented scope).
 //! * Inventory items (PUT answers 204, bulk create 200/207 per item), offers (createOffer 201,
 //!   duplicate -> 400 25002 with the existing offerId in `parameters`), publishOffer (checks
 //!   location, category, price, policies), getOffers/getInventoryItems paged with `limit` and a
@@ -12,9 +14,16 @@
 //!   per-item `statusCode` and errors, 207 on mixed results; only published offers.
 //! * Request checks in eBay's 400 shape: unreadable JSON 2004, wrong value 25709, bad SKU 25707,
 //!   too many items 25727, duplicates 25728, missing `Content-Language` 25709.
+//! * Orders (Fulfillment API, see [`orders`]): getOrders with the `filter` grammar
+//!   (creationdate, lastmodifieddate, orderfulfillmentstatus; creationdate wins), `limit` 1 to
+//!   200 (default 50), item `offset`, `orderIds` (up to 50), `href`/`next`/`prev`/`total`, the
+//!   400 errorIds 30700-31100 and 32800; getOrder; PII withheld by order age. Orders are placed
+//!   with [`RunningMarketSim::seed_order`] and changed with [`RunningMarketSim::update_order`],
+//!   on the wall clock.
 //! * Limits (with `SimOptions::enforce_limits`, on `SimOptions::time`): the daily call limit of
-//!   the Inventory API (429 errorId 2001, domain ACCESS, category REQUEST) and 250 revisions per
-//!   listing per calendar day (a per-item refusal).
+//!   the Inventory API and, counted apart, the Fulfillment API's 100,000 (each a 429 errorId
+//!   2001, domain ACCESS, category REQUEST), and 250 revisions per listing per calendar day (a
+//!   per-item refusal).
 //!
 //! Where eBay documents no exact answer, the simulator picks one and says so here:
 //! * a listing past its 250 revisions of the day is refused per item with statusCode 400 and
@@ -30,6 +39,7 @@
 //! the refresh token, lower the limits, read the calls made.
 
 pub mod http;
+pub mod orders;
 pub mod store;
 
 use std::collections::{HashMap, HashSet};
@@ -42,7 +52,9 @@ use serde_json::{Map, Value, json};
 
 use self::http::{Shared, lock};
 use self::store::{Account, Store};
-use super::market::{Knobs, RunningMarketSim, SimOptions, bind_local, serve};
+use super::market::{
+    Knobs, OrderChange, RunningMarketSim, SimOptions, SimOrder, bind_local, serve,
+};
 use crate::marketplaces::ebay::model::{ListingPolicies, OfferDetails};
 use crate::ratelimit::DailyQuota;
 
@@ -124,11 +136,17 @@ impl EbaySim {
         let (listener, url) = bind_local()?;
         let enforce = options.enforce_limits;
         let quota = DailyQuota::daily(DAILY_CALL_LIMIT, options.time.clone());
+        let options_time = options.time.clone();
         let knobs = Knobs::new(options, http::render_fault);
         let shared = web::Data::new(Shared {
             store: Mutex::new(Store::new(account(), enforce)),
             knobs: knobs.clone(),
             quota: Mutex::new(quota),
+            fulfillment_quota: Mutex::new(DailyQuota::daily(
+                orders::DAILY_CALL_LIMIT,
+                options_time.clone(),
+            )),
+            orders: Mutex::new(orders::OrderBook::default()),
             base_url: url.clone(),
             calls: Mutex::new(Vec::new()),
         });
@@ -159,6 +177,37 @@ impl EbaySim {
     pub fn set_daily_call_limit(&self, limit: u64) {
         let time = self.shared.knobs.time().clone();
         *lock(&self.shared.quota) = DailyQuota::daily(limit, time);
+    }
+
+    /// Replaces the Fulfillment API's daily call limit (the window starts now).
+    pub fn set_order_daily_call_limit(&self, limit: u64) {
+        let time = self.shared.knobs.time().clone();
+        *lock(&self.shared.fulfillment_quota) = DailyQuota::daily(limit, time);
+    }
+
+    /// Moves an order's creation (and, if earlier, last change) `days` into the past, as if it
+    /// had been placed then (for the PII rules that depend on the order's age).
+    pub fn age_order(&self, order_id: &str, days: i64) -> bool {
+        let mut book = lock(&self.shared.orders);
+        let Some(rec) = book.orders.get_mut(order_id) else {
+            return false;
+        };
+        rec.created_ms -= days * 86_400_000;
+        rec.modified_ms = rec.modified_ms.min(rec.created_ms + 1);
+        true
+    }
+
+    /// Makes getOrders/getOrder send `raw` in place of the order (an order eBay sends
+    /// malformed); `false` when there is no such order.
+    pub fn corrupt_order(&self, order_id: &str, raw: Value) -> bool {
+        let mut book = lock(&self.shared.orders);
+        match book.orders.get_mut(order_id) {
+            Some(rec) => {
+                rec.raw_override = Some(raw);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Calls left today under the daily call limit.
@@ -318,6 +367,34 @@ impl RunningMarketSim for EbaySim {
             secs,
             format!("{calls} calls of 25 within {DAILY_CALL_LIMIT} calls a day"),
         )
+    }
+
+    fn seed_order(&self, order: &SimOrder) -> String {
+        let listings: HashMap<String, String> = {
+            let store = self.shared.store();
+            order
+                .lines
+                .iter()
+                .filter_map(|l| {
+                    store
+                        .offers_of(&l.sku, None, Some("FIXED_PRICE"))
+                        .first()
+                        .and_then(|o| o.listing_id.clone())
+                        .map(|id| (l.sku.clone(), id))
+                })
+                .collect()
+        };
+        lock(&self.shared.orders).place(order, |sku| listings.get(sku).cloned())
+    }
+
+    fn update_order(&self, external_id: &str, change: OrderChange) -> bool {
+        lock(&self.shared.orders).change(external_id, change)
+    }
+
+    /// The hub takes no eBay notifications: orders are polled.
+    fn deliver_webhooks_to(&self, url: Option<&str>) -> bool {
+        let _ = url;
+        false
     }
 
     fn expire_tokens(&self) {

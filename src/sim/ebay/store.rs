@@ -177,6 +177,9 @@ pub struct Token {
     pub expires_at: f64,
     /// A user token (Inventory calls); an application token only reads public data.
     pub user: bool,
+    /// The scopes asked for in the grant; empty when the grant named none (then it carries
+    /// every scope the seller consented to).
+    pub scopes: Vec<String>,
 }
 
 /// Everything the simulated eBay knows.
@@ -237,6 +240,33 @@ impl Store {
         }
     }
 
+    /// Whether the live user token `token` carries one of `any_of` (403 errorId 1100
+    /// "Insufficient permissions" otherwise, as eBay answers a token without the API's scope).
+    pub fn check_scope(&self, token: &str, any_of: &[&str]) -> Result<(), ApiError> {
+        let ok = self.tokens.get(token).is_some_and(|t| {
+            if t.scopes.is_empty() {
+                any_of.iter().any(|s| self.account.scopes.contains(*s))
+            } else {
+                t.scopes.iter().any(|s| any_of.contains(&s.as_str()))
+            }
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                403,
+                ErrorDetail {
+                    error_id: codes::ACCESS_DENIED,
+                    domain: "OAuth".into(),
+                    category: "REQUEST".into(),
+                    message: "Access denied".into(),
+                    long_message: Some("Insufficient permissions to fulfill the request.".into()),
+                    ..ErrorDetail::default()
+                },
+            ))
+        }
+    }
+
     /// Issues a token valid for [`TOKEN_LIFE`] seconds of model time.
     pub fn issue_token(&mut self, user: bool, now: f64) -> String {
         let token = format!(
@@ -253,6 +283,7 @@ impl Store {
             Token {
                 expires_at: now + TOKEN_LIFE as f64,
                 user,
+                scopes: Vec::new(),
             },
         );
         token

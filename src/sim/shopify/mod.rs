@@ -8,10 +8,16 @@
 //! mandatory `changeFromQuantity` and `@idempotent`), idempotent replays, and the
 //! `X-Shopify-API-Version` header.
 //!
-//! Orders, webhooks and bulk operations are not simulated yet; they belong beside
-//! `store::Store` and in the schema subset.
+//! Orders (`orders`, `order`; [`orders`]) are seeded by tests as buyers would place them, with
+//! the search syntax subset the hub uses, sort keys, cursors and the 60-day visibility rule
+//! without `read_all_orders`. With [`RunningMarketSim::deliver_webhooks_to`], seeding and
+//! changing an order POSTs `orders/create` / `orders/updated` deliveries (the REST order JSON,
+//! every `X-Shopify-*` header, signed with the app's client secret) from a background task,
+//! retried on non-2xx answers and timeouts; tests can make deliveries come twice or out of
+//! order. Bulk operations are not simulated.
 
 pub mod cost;
+pub mod orders;
 pub mod resolve;
 pub mod schema;
 pub mod store;
@@ -36,7 +42,8 @@ use self::cost::{Costing, MAX_QUERY_COST};
 use self::schema::{ApiVersion, SUPPORTED, Schemas, parse_version};
 use self::store::{Store, gid};
 use super::market::{
-    Fault, Knobs, RunningMarketSim, SimOptions, bind_local, form_decode, lock, serve,
+    Fault, Knobs, OrderChange, RunningMarketSim, SimOptions, SimOrder, bind_local, form_decode,
+    lock, serve,
 };
 use crate::ratelimit::{CostBucket, Wait};
 
@@ -88,6 +95,43 @@ pub struct Call {
     pub requested_cost: Option<f64>,
 }
 
+/// One webhook delivery as the simulator sends it (and sends again on failure).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `X-Shopify-Webhook-Id`: the same for every attempt and every duplicate.
+    pub webhook_id: String,
+    pub topic: String,
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// One attempt to deliver a webhook: the answer's status, `None` for no answer (a timeout or a
+/// refused connection).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub webhook_id: String,
+    pub topic: String,
+    pub status: Option<u16>,
+}
+
+/// Webhook subscription and the test knobs around it.
+struct Webhooks {
+    url: Option<String>,
+    /// Send every delivery twice (Shopify documents duplicates).
+    duplicate: bool,
+    /// Keep deliveries until [`RunningShopifySim::release_webhooks`] (to reorder them).
+    hold: bool,
+    held: Vec<Delivery>,
+    /// Attempts in all per delivery (Shopify: the first and 8 retries over 4 hours) and the
+    /// first pause between them (doubling), short so tests stay fast.
+    attempts: u32,
+    backoff: Duration,
+    log: Vec<Attempt>,
+}
+
+/// Shopify waits 5 seconds for a 2xx before counting a delivery as failed.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
+
 struct Tokens {
     /// Issued token -> model time of expiry.
     issued: HashMap<String, f64>,
@@ -104,6 +148,9 @@ struct Shared {
     calls: Mutex<VecDeque<Call>>,
     config: ShopConfig,
     knobs: Knobs,
+    webhooks: Mutex<Webhooks>,
+    /// Sends webhooks.
+    http: reqwest::Client,
 }
 
 /// A running simulator.
@@ -143,6 +190,20 @@ pub fn start_with(options: SimOptions, config: ShopConfig) -> std::io::Result<Ru
         calls: Mutex::new(VecDeque::new()),
         config,
         knobs: knobs.clone(),
+        webhooks: Mutex::new(Webhooks {
+            url: None,
+            duplicate: false,
+            hold: false,
+            held: Vec::new(),
+            attempts: 9,
+            backoff: Duration::from_millis(50),
+            log: Vec::new(),
+        }),
+        http: reqwest::Client::builder()
+            .timeout(WEBHOOK_TIMEOUT)
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .map_err(std::io::Error::other)?,
     });
     let (listener, url) = bind_local()?;
     let data = web::Data::new(Arc::clone(&shared));
@@ -550,7 +611,173 @@ fn run(
     (StatusCode::OK, body)
 }
 
+/// The REST order JSON of `order`, signed as a delivery of `topic`.
+fn delivery(shared: &Shared, topic: &str, order: u64) -> Option<Delivery> {
+    let body = {
+        let store = lock(&shared.store);
+        let o = store.orders.orders.get(&order)?;
+        serde_json::to_vec(&o.rest_json()).ok()?
+    };
+    let now = chrono::Utc::now();
+    let webhook_id = uuid::Uuid::new_v4().to_string();
+    let signature =
+        crate::marketplaces::shopify::mapping::sign(SANDBOX_CLIENT_SECRET.as_bytes(), &body);
+    let headers = vec![
+        ("Content-Type".to_string(), "application/json".to_string()),
+        ("X-Shopify-Topic".into(), topic.to_string()),
+        ("X-Shopify-Hmac-Sha256".into(), signature),
+        (
+            "X-Shopify-Shop-Domain".into(),
+            format!("{}.myshopify.com", lock(&shared.store).shop_name),
+        ),
+        (
+            "X-Shopify-API-Version".into(),
+            SUPPORTED.last().copied().unwrap_or("2026-10").to_string(),
+        ),
+        ("X-Shopify-Webhook-Id".into(), webhook_id.clone()),
+        (
+            "X-Shopify-Triggered-At".into(),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ),
+        (
+            "X-Shopify-Event-Id".into(),
+            uuid::Uuid::new_v4().to_string(),
+        ),
+    ];
+    Some(Delivery {
+        webhook_id,
+        topic: topic.to_string(),
+        body,
+        headers,
+    })
+}
+
+/// Queues or sends the delivery of an order event, when webhooks are on.
+fn emit(shared: &Arc<Shared>, topic: &str, order: u64) {
+    if lock(&shared.webhooks).url.is_none() {
+        return;
+    }
+    let Some(d) = delivery(shared, topic, order) else {
+        return;
+    };
+    let mut hooks = lock(&shared.webhooks);
+    let copies = if hooks.duplicate { 2 } else { 1 };
+    if hooks.hold {
+        for _ in 0..copies {
+            hooks.held.push(d.clone());
+        }
+        return;
+    }
+    drop(hooks);
+    for _ in 0..copies {
+        dispatch(shared, d.clone());
+    }
+}
+
+/// Sends one delivery from a background task, retried as Shopify retries: on any non-2xx
+/// answer, timeout or connection failure, with a doubling pause.
+fn dispatch(shared: &Arc<Shared>, d: Delivery) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        log::warn!(
+            "shopify simulator: no runtime to deliver webhook {}",
+            d.webhook_id
+        );
+        return;
+    };
+    let shared = Arc::clone(shared);
+    runtime.spawn(async move {
+        let (url, attempts, backoff) = {
+            let h = lock(&shared.webhooks);
+            (h.url.clone(), h.attempts.max(1), h.backoff)
+        };
+        let Some(url) = url else {
+            return;
+        };
+        for attempt in 0..attempts {
+            let mut req = shared.http.post(&url).body(d.body.clone());
+            for (k, v) in &d.headers {
+                req = req.header(k, v);
+            }
+            let status = req.send().await.ok().map(|r| r.status().as_u16());
+            lock(&shared.webhooks).log.push(Attempt {
+                webhook_id: d.webhook_id.clone(),
+                topic: d.topic.clone(),
+                status,
+            });
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                return;
+            }
+            tokio::time::sleep(backoff.saturating_mul(1 << attempt.min(16))).await;
+        }
+        log::info!(
+            "shopify simulator: webhook {} ({}) given up after {attempts} attempts",
+            d.webhook_id,
+            d.topic
+        );
+    });
+}
+
 impl RunningShopifySim {
+    /// Sends every delivery twice from now on (same `X-Shopify-Webhook-Id`), as Shopify may.
+    pub fn duplicate_webhooks(&self, on: bool) {
+        lock(&self.shared.webhooks).duplicate = on;
+    }
+
+    /// Keeps deliveries back from now on, until [`RunningShopifySim::release_webhooks`].
+    pub fn hold_webhooks(&self, on: bool) {
+        lock(&self.shared.webhooks).hold = on;
+    }
+
+    /// Sends the deliveries kept back, newest first (out of order, as Shopify may deliver).
+    pub fn release_webhooks(&self) {
+        let held = std::mem::take(&mut lock(&self.shared.webhooks).held);
+        for d in held.into_iter().rev() {
+            dispatch(&self.shared, d);
+        }
+    }
+
+    /// Attempts per delivery and the first pause between attempts (doubling).
+    pub fn set_webhook_retry(&self, attempts: u32, backoff: Duration) {
+        let mut h = lock(&self.shared.webhooks);
+        h.attempts = attempts;
+        h.backoff = backoff;
+    }
+
+    /// Every delivery attempt so far, oldest first.
+    pub fn webhook_attempts(&self) -> Vec<Attempt> {
+        lock(&self.shared.webhooks).log.clone()
+    }
+
+    /// Whether the app holds `read_all_orders` (orders older than 60 days visible).
+    pub fn set_read_all_orders(&self, on: bool) {
+        lock(&self.shared.store).orders.read_all = on;
+    }
+
+    /// Breaks an order as a faulty upstream might: its shipping price (and so its totals) is
+    /// served as `NaN`, which is no `Decimal` (for tests of unreadable orders).
+    pub fn corrupt_order(&self, external_id: &str) -> bool {
+        let mut s = lock(&self.shared.store);
+        match parse_gid_order(external_id).and_then(|id| s.orders.orders.get_mut(&id)) {
+            Some(o) => {
+                o.shipping.price = f64::NAN;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves an order's creation `days` into the past (for the 60-day rule).
+    pub fn age_order(&self, external_id: &str, days: i64) -> bool {
+        let mut s = lock(&self.shared.store);
+        match parse_gid_order(external_id).and_then(|id| s.orders.orders.get_mut(&id)) {
+            Some(o) => {
+                o.created -= chrono::Duration::days(days);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         f(&mut lock(&self.shared.store))
     }
@@ -706,6 +933,40 @@ impl RunningMarketSim for RunningShopifySim {
         lock(&self.shared.tokens).issued.clear();
     }
 
+    fn seed_order(&self, order: &SimOrder) -> String {
+        let id = {
+            let mut s = lock(&self.shared.store);
+            let variants: HashMap<String, u64> = order
+                .lines
+                .iter()
+                .filter_map(|l| {
+                    s.variants_by_sku(&l.sku)
+                        .next()
+                        .map(|v| (l.sku.clone(), v.id))
+                })
+                .collect();
+            s.orders.place(order, |sku| variants.get(sku).copied())
+        };
+        emit(&self.shared, "orders/create", id);
+        gid("Order", id)
+    }
+
+    fn update_order(&self, external_id: &str, change: OrderChange) -> bool {
+        let Some(id) = parse_gid_order(external_id) else {
+            return false;
+        };
+        if !lock(&self.shared.store).orders.change(id, change) {
+            return false;
+        }
+        emit(&self.shared, "orders/updated", id);
+        true
+    }
+
+    fn deliver_webhooks_to(&self, url: Option<&str>) -> bool {
+        lock(&self.shared.webhooks).url = url.map(str::to_string);
+        true
+    }
+
     async fn stop(&self) {
         self.handle.stop(true).await;
     }
@@ -714,4 +975,8 @@ impl RunningMarketSim for RunningShopifySim {
 /// How long a test may wait for a real-time bucket to restore `points`.
 pub fn restore_time(points: f64, config: &ShopConfig) -> Duration {
     Duration::from_secs_f64((points / config.restore_rate.max(1e-9)).max(0.0))
+}
+
+fn parse_gid_order(external_id: &str) -> Option<u64> {
+    store::parse_gid("Order", external_id)
 }

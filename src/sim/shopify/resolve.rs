@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 
+use super::orders::{self, Addr, Order};
 use super::schema::ApiVersion;
 use super::store::{
     Change, Group, ProductSetOutcome, SetOutcome, Store, UserError, gid, parse_gid,
@@ -75,6 +76,11 @@ enum Node {
     Variant(u64),
     Item(u64),
     Level(u64, u64),
+    Order(u64),
+    /// An order's line, by index.
+    Line(u64, usize),
+    /// An order's shipping line.
+    Ship(u64),
 }
 
 struct Obj<'c, 's> {
@@ -106,6 +112,17 @@ enum Kind {
     Group(Group),
     Change(Change),
     UserError(UserError, &'static str),
+    Order(u64),
+    Line(u64, usize),
+    Ship(u64),
+    Customer(u64),
+    /// An order's shipping (`false`) or billing (`true`) address.
+    Address(u64, bool),
+    /// A `MoneyBag` (shop and presentment money are the same: one currency per order).
+    MoneyBag(f64, String),
+    Money(f64, String),
+    /// Price, rate, currency.
+    TaxLine(f64, f64, String),
 }
 
 impl<'c, 's> Obj<'c, 's> {
@@ -118,6 +135,9 @@ impl<'c, 's> Obj<'c, 's> {
             Node::Variant(id) => Kind::Variant(id),
             Node::Item(id) => Kind::Item(id),
             Node::Level(i, l) => Kind::Level(i, l),
+            Node::Order(id) => Kind::Order(id),
+            Node::Line(o, i) => Kind::Line(o, i),
+            Node::Ship(o) => Kind::Ship(o),
         };
         Self::new(ctx, kind)
     }
@@ -130,6 +150,7 @@ impl<'c, 's> Obj<'c, 's> {
             Kind::Variant(id) => s.variants.contains_key(id),
             Kind::Item(id) => s.items.contains_key(id),
             Kind::Level(i, l) => s.levels.contains_key(&(*i, *l)),
+            Kind::Order(id) => s.orders.orders.contains_key(id),
             _ => true,
         }
     }
@@ -145,6 +166,8 @@ fn by_gid<'c, 's>(ctx: &'c Ctx<'s>, id: &str) -> Option<Obj<'c, 's>> {
         Kind::Item(n)
     } else if let Some(n) = parse_gid("Location", id) {
         Kind::Location(n)
+    } else if let Some(n) = parse_gid("Order", id) {
+        Kind::Order(n)
     } else if let Some(n) = parse_gid("InventoryLevel", id) {
         let s = ctx.store.borrow();
         let key = s.levels.iter().find(|(_, l)| l.id == n).map(|(k, _)| *k)?;
@@ -171,12 +194,8 @@ fn decode_cursor(c: &str) -> Result<u64, FieldError> {
         .ok_or_else(|| err("Invalid cursor for current pagination sort."))
 }
 
-/// One page of `all` (sorted by key) under the connection arguments.
-fn paginate(
-    node_type: &'static str,
-    all: Vec<(u64, Node)>,
-    args: &JsonMap,
-) -> Result<Kind, FieldError> {
+/// `first` and `last`, checked as Shopify checks them (one of them, at most [`MAX_PAGE`]).
+fn page_sizes(args: &JsonMap) -> Result<(Option<usize>, Option<usize>), FieldError> {
     let int = |k: &str| args.get(k).and_then(JsonValue::as_i64);
     let (first, last) = (int("first"), int("last"));
     if first.is_none() && last.is_none() {
@@ -189,6 +208,54 @@ fn paginate(
             )));
         }
     }
+    let size = |n: Option<i64>| n.and_then(|n| usize::try_from(n).ok());
+    Ok((size(first), size(last)))
+}
+
+/// One page of the shop's orders under the `orders` arguments (search, sort key, cursors).
+fn orders_page(ctx: &Ctx<'_>, info: &ResolveInfo<'_>) -> Result<Kind, FieldError> {
+    let args = info.arguments();
+    let (first, last) = page_sizes(args)?;
+    let cursor = |k: &str| match args.get(k).and_then(JsonValue::as_str) {
+        None => Ok(None),
+        Some(c) => orders::decode_cursor(c)
+            .map(Some)
+            .ok_or_else(|| err("Invalid cursor for current pagination sort.")),
+    };
+    let (after, before) = (cursor("after")?, cursor("before")?);
+    let reverse = args
+        .get("reverse")
+        .and_then(JsonValue::as_bool)
+        .unwrap_or(false);
+    let sort = arg_str(info, "sortKey").unwrap_or("PROCESSED_AT");
+    let all = ctx
+        .store
+        .borrow()
+        .orders
+        .search(arg_str(info, "query"), sort, chrono::Utc::now());
+    let p = orders::page(all, first, last, after, before, reverse);
+    let edges: Vec<(String, Node)> = p
+        .items
+        .into_iter()
+        .map(|(k, id)| (orders::encode_cursor(k, id), Node::Order(id)))
+        .collect();
+    let page = Kind::PageInfo {
+        start: edges.first().map(|e| e.0.clone()),
+        end: edges.last().map(|e| e.0.clone()),
+        next: p.next,
+        prev: p.prev,
+    };
+    Ok(Kind::Connection(edges, Box::new(page), "Order"))
+}
+
+/// One page of `all` (sorted by key) under the connection arguments.
+fn paginate(
+    node_type: &'static str,
+    all: Vec<(u64, Node)>,
+    args: &JsonMap,
+) -> Result<Kind, FieldError> {
+    let (first, last) = page_sizes(args)?;
+    let (first, last) = (first.map(|n| n as i64), last.map(|n| n as i64));
     let reverse = args
         .get("reverse")
         .and_then(JsonValue::as_bool)
@@ -248,7 +315,11 @@ impl ObjectValue for Query<'_, '_> {
         let ctx = self.ctx;
         match info.field_name() {
             "shop" => Ok(ResolvedValue::object(Obj::new(ctx, Kind::Shop))),
-            "node" | "productVariant" | "product" | "inventoryItem" | "location" => {
+            "orders" => Ok(ResolvedValue::object(Obj::new(
+                ctx,
+                orders_page(ctx, info)?,
+            ))),
+            "node" | "productVariant" | "product" | "inventoryItem" | "location" | "order" => {
                 let name = info.field_name();
                 let id = arg_str(info, "id");
                 let found = match (name, id) {
@@ -261,6 +332,7 @@ impl ObjectValue for Query<'_, '_> {
                         "product" => matches!(o.kind, Kind::Product(_)),
                         "inventoryItem" => matches!(o.kind, Kind::Item(_)),
                         "location" => matches!(o.kind, Kind::Location(_)),
+                        "order" => matches!(o.kind, Kind::Order(_)),
                         _ => true,
                     }),
                     _ => None,
@@ -385,18 +457,32 @@ impl ObjectValue for Obj<'_, '_> {
             Kind::Connection(_, _, node) => match *node {
                 "InventoryItem" => "InventoryItemConnection",
                 "InventoryLevel" => "InventoryLevelConnection",
+                "Order" => "OrderConnection",
+                "LineItem" => "LineItemConnection",
+                "ShippingLine" => "ShippingLineConnection",
                 _ => "ProductVariantConnection",
             },
             Kind::Edge(_, node) => match node {
                 Node::Variant(_) => "ProductVariantEdge",
                 Node::Item(_) => "InventoryItemEdge",
                 Node::Level(..) => "InventoryLevelEdge",
+                Node::Order(_) => "OrderEdge",
+                Node::Line(..) => "LineItemEdge",
+                Node::Ship(_) => "ShippingLineEdge",
             },
             Kind::SetPayload(_) => "InventorySetQuantitiesPayload",
             Kind::ProductSetPayload(_) => "ProductSetPayload",
             Kind::Group(_) => "InventoryAdjustmentGroup",
             Kind::Change(_) => "InventoryChange",
             Kind::UserError(_, t) => t,
+            Kind::Order(_) => "Order",
+            Kind::Line(..) => "LineItem",
+            Kind::Ship(_) => "ShippingLine",
+            Kind::Customer(_) => "Customer",
+            Kind::Address(..) => "MailingAddress",
+            Kind::MoneyBag(..) => "MoneyBag",
+            Kind::Money(..) => "MoneyV2",
+            Kind::TaxLine(..) => "TaxLine",
         }
     }
 
@@ -671,6 +757,18 @@ impl ObjectValue for Obj<'_, '_> {
                 ),
                 _ => return Err(self.unknown_field_error(info)),
             },
+            Kind::Order(_)
+            | Kind::Line(..)
+            | Kind::Ship(_)
+            | Kind::Customer(_)
+            | Kind::Address(..)
+            | Kind::MoneyBag(..)
+            | Kind::Money(..)
+            | Kind::TaxLine(..) => {
+                let v = self.order_field(info, &s);
+                drop(s);
+                return v;
+            }
             Kind::UserError(e, _) => match f {
                 "code" => leaf_opt(e.code.map(str::to_string)),
                 "field" => match &e.field {
@@ -698,4 +796,215 @@ fn user_errors<'a>(
             .into_iter()
             .map(move |e| ResolvedValue::object(Obj::new(ctx, Kind::UserError(e, type_name)))),
     )
+}
+
+fn bag<'a>(ctx: &'a Ctx<'_>, amount: f64, currency: &str) -> ResolvedValue<'a> {
+    ResolvedValue::object(Obj::new(ctx, Kind::MoneyBag(amount, currency.to_string())))
+}
+
+fn taxes<'a>(ctx: &'a Ctx<'_>, tax: f64, rate: f64, currency: &str) -> ResolvedValue<'a> {
+    // An untaxed line has no tax line at all.
+    let lines: Vec<Kind> = if rate > 0.0 {
+        vec![Kind::TaxLine(tax, rate, currency.to_string())]
+    } else {
+        Vec::new()
+    };
+    ResolvedValue::list(
+        lines
+            .into_iter()
+            .map(move |k| ResolvedValue::object(Obj::new(ctx, k))),
+    )
+}
+
+fn address_field<'a>(a: &Addr, f: &str) -> Option<ResolvedValue<'a>> {
+    Some(match f {
+        "id" => ResolvedValue::leaf(format!(
+            "{}?model_name=Address",
+            gid("MailingAddress", a.id)
+        )),
+        "name" => leaf_opt(a.name()),
+        "firstName" => leaf_opt(a.first_name.clone()),
+        "lastName" => leaf_opt(a.last_name.clone()),
+        "company" => leaf_opt(a.company.clone()),
+        "address1" => leaf_opt(a.address1.clone()),
+        "address2" => leaf_opt(a.address2.clone()),
+        "city" => leaf_opt(a.city.clone()),
+        "province" => leaf_opt(a.province.clone()),
+        "provinceCode" => leaf_opt(a.province_code.clone()),
+        "zip" => leaf_opt(a.zip.clone()),
+        "country" => leaf_opt(a.country()),
+        "countryCodeV2" => leaf_opt(a.country_code.clone()),
+        "phone" => leaf_opt(a.phone.clone()),
+        _ => return None,
+    })
+}
+
+impl<'c, 's> Obj<'c, 's> {
+    /// Fields of an order and of what hangs from it.
+    fn order_field<'a>(&'a self, info: &'a ResolveInfo<'a>, s: &Store) -> Out<'a> {
+        let ctx = self.ctx;
+        let f = info.field_name();
+        let missing = || err("the object no longer exists");
+        let order = |id: &u64| -> Result<Order, FieldError> {
+            s.orders.orders.get(id).cloned().ok_or_else(missing)
+        };
+        let v = match &self.kind {
+            Kind::Order(id) => {
+                let o = order(id)?;
+                let c = o.currency.as_str();
+                match f {
+                    "id" => ResolvedValue::leaf(o.gid()),
+                    "name" => ResolvedValue::leaf(o.name()),
+                    "createdAt" | "processedAt" => ResolvedValue::leaf(orders::iso(&o.created)),
+                    "updatedAt" => ResolvedValue::leaf(orders::iso(&o.updated)),
+                    "cancelledAt" => leaf_opt(o.cancelled.as_ref().map(orders::iso)),
+                    "cancelReason" => leaf_opt(o.cancel_reason.map(str::to_string)),
+                    "closed" => ResolvedValue::leaf(o.closed()),
+                    "currencyCode" => ResolvedValue::leaf(o.currency.clone()),
+                    "displayFinancialStatus" => ResolvedValue::leaf(o.financial),
+                    "displayFulfillmentStatus" => ResolvedValue::leaf(o.fulfillment),
+                    "email" => ResolvedValue::leaf(o.email.clone()),
+                    "phone" => leaf_opt(o.customer.phone.clone()),
+                    "taxesIncluded" => ResolvedValue::leaf(o.taxes_included),
+                    "test" => ResolvedValue::leaf(false),
+                    "currentTotalPriceSet" | "totalPriceSet" => bag(ctx, o.total(), c),
+                    "currentSubtotalPriceSet" => bag(ctx, o.subtotal(), c),
+                    "currentTotalTaxSet" | "totalTaxSet" => bag(ctx, o.tax_total(), c),
+                    "currentTotalDiscountsSet" => bag(ctx, o.discounts(), c),
+                    "currentShippingPriceSet" | "totalShippingPriceSet" => {
+                        bag(ctx, o.shipping.price, c)
+                    }
+                    "customer" => ResolvedValue::object(Obj::new(ctx, Kind::Customer(o.id))),
+                    "shippingAddress" => {
+                        ResolvedValue::object(Obj::new(ctx, Kind::Address(o.id, false)))
+                    }
+                    "billingAddress" => {
+                        ResolvedValue::object(Obj::new(ctx, Kind::Address(o.id, true)))
+                    }
+                    "lineItems" => {
+                        let all = (0..o.lines.len())
+                            .map(|i| (i as u64 + 1, Node::Line(o.id, i)))
+                            .collect();
+                        ResolvedValue::object(Obj::new(
+                            ctx,
+                            paginate("LineItem", all, info.arguments())?,
+                        ))
+                    }
+                    "shippingLines" => ResolvedValue::object(Obj::new(
+                        ctx,
+                        paginate(
+                            "ShippingLine",
+                            vec![(1, Node::Ship(o.id))],
+                            info.arguments(),
+                        )?,
+                    )),
+                    _ => return Err(self.unknown_field_error(info)),
+                }
+            }
+            Kind::Line(id, i) => {
+                let o = order(id)?;
+                let l = o.lines.get(*i).ok_or_else(missing)?;
+                let c = o.currency.as_str();
+                match f {
+                    "id" => ResolvedValue::leaf(gid("LineItem", l.id)),
+                    "name" | "title" => ResolvedValue::leaf(l.title.clone()),
+                    "sku" => leaf_opt(l.sku.clone()),
+                    "quantity" => ResolvedValue::leaf(l.quantity),
+                    "currentQuantity" => ResolvedValue::leaf(l.current_quantity),
+                    "originalUnitPriceSet" => bag(ctx, l.price, c),
+                    "discountedUnitPriceSet" => {
+                        let per_unit = l.discount / (l.quantity.max(1) as f64);
+                        bag(ctx, l.price - per_unit, c)
+                    }
+                    "totalDiscountSet" => bag(ctx, l.discount, c),
+                    "taxLines" => taxes(ctx, l.tax, l.rate, c),
+                    "variant" => ResolvedValue::nullable_object(
+                        l.variant
+                            .map(|v| Obj::new(ctx, Kind::Variant(v)))
+                            .filter(Obj::exists_in(s)),
+                    ),
+                    _ => return Err(self.unknown_field_error(info)),
+                }
+            }
+            Kind::Ship(id) => {
+                let o = order(id)?;
+                let sh = &o.shipping;
+                let c = o.currency.as_str();
+                match f {
+                    "id" => ResolvedValue::leaf(gid("ShippingLine", sh.id)),
+                    "title" => ResolvedValue::leaf(sh.title.clone()),
+                    "code" => ResolvedValue::leaf(sh.title.clone()),
+                    "originalPriceSet" | "discountedPriceSet" | "currentDiscountedPriceSet" => {
+                        bag(ctx, sh.price, c)
+                    }
+                    "taxLines" => taxes(ctx, sh.tax, sh.rate, c),
+                    _ => return Err(self.unknown_field_error(info)),
+                }
+            }
+            Kind::Customer(id) => {
+                let o = order(id)?;
+                let cu = &o.customer;
+                match f {
+                    "id" => ResolvedValue::leaf(gid("Customer", cu.id)),
+                    "displayName" => {
+                        let name = [&cu.first_name, &cu.last_name]
+                            .into_iter()
+                            .filter_map(|p| p.clone())
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        ResolvedValue::leaf(if name.is_empty() {
+                            cu.email.clone()
+                        } else {
+                            name
+                        })
+                    }
+                    "email" => ResolvedValue::leaf(cu.email.clone()),
+                    "firstName" => leaf_opt(cu.first_name.clone()),
+                    "lastName" => leaf_opt(cu.last_name.clone()),
+                    "phone" => leaf_opt(cu.phone.clone()),
+                    _ => return Err(self.unknown_field_error(info)),
+                }
+            }
+            Kind::Address(id, billing) => {
+                let o = order(id)?;
+                let a = if *billing {
+                    &o.billing_address
+                } else {
+                    &o.shipping_address
+                };
+                match address_field(a, f) {
+                    Some(v) => v,
+                    None => return Err(self.unknown_field_error(info)),
+                }
+            }
+            Kind::MoneyBag(amount, currency) => match f {
+                "shopMoney" | "presentmentMoney" => {
+                    ResolvedValue::object(Obj::new(ctx, Kind::Money(*amount, currency.clone())))
+                }
+                _ => return Err(self.unknown_field_error(info)),
+            },
+            Kind::Money(amount, currency) => match f {
+                "amount" => ResolvedValue::leaf(orders::money(*amount)),
+                "currencyCode" => ResolvedValue::leaf(currency.clone()),
+                _ => return Err(self.unknown_field_error(info)),
+            },
+            Kind::TaxLine(price, rate, currency) => match f {
+                "priceSet" => bag(ctx, *price, currency),
+                "rate" => ResolvedValue::leaf(*rate),
+                "ratePercentage" => ResolvedValue::leaf(orders::round2(rate * 100.0)),
+                "title" => ResolvedValue::leaf("VAT"),
+                _ => return Err(self.unknown_field_error(info)),
+            },
+            _ => return Err(self.unknown_field_error(info)),
+        };
+        Ok(v)
+    }
+
+    /// Whether the object exists in `s` (for filters while the store is borrowed).
+    fn exists_in(s: &Store) -> impl Fn(&Obj<'_, '_>) -> bool + '_ {
+        move |o| match &o.kind {
+            Kind::Variant(id) => s.variants.contains_key(id),
+            _ => true,
+        }
+    }
 }

@@ -4,9 +4,10 @@
 //! `apollo-compiler`, so a field, argument or input field the real API does not have is refused
 //! the way the real API refuses it (HTTP 200 with `errors[]`).
 //!
-//! Only the types the hub uses are here: a query for a field outside this subset is refused as
-//! an unknown field, which the real API would accept. Extend the subset (orders, webhooks) by
-//! adding the types to [`BASE`] with the same spelling as the official schema.
+//! Only the types the hub uses are here (products, inventory, and the orders the hub polls): a
+//! query for a field outside this subset is refused as an unknown field, which the real API would
+//! accept. Extend the subset by adding the types to [`BASE`] with the same spelling as the
+//! official schema.
 
 use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
@@ -127,6 +128,8 @@ type QueryRoot {
   product(id: ID!): Product
   productVariant(id: ID!): ProductVariant
   productVariants(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: ProductVariantSortKeys = ID, query: String, savedSearchId: ID): ProductVariantConnection!
+  order(id: ID!): Order
+  orders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: OrderSortKeys = PROCESSED_AT, query: String, savedSearchId: ID): OrderConnection!
   shop: Shop!
 }
 
@@ -138,6 +141,161 @@ type Mutation {
 enum ProductVariantSortKeys { FULL_TITLE ID INVENTORY_LEVELS_AVAILABLE INVENTORY_MANAGEMENT INVENTORY_POLICY INVENTORY_QUANTITY NAME POPULAR POSITION RELEVANCE SKU TITLE }
 enum ProductStatus { ACTIVE ARCHIVED DRAFT }
 enum ProductVariantInventoryPolicy { DENY CONTINUE }
+
+enum OrderSortKeys { CREATED_AT CUSTOMER_NAME DESTINATION FINANCIAL_STATUS FULFILLMENT_STATUS ID ORDER_NUMBER PO_NUMBER PROCESSED_AT RELEVANCE TOTAL_ITEMS_QUANTITY TOTAL_PRICE UPDATED_AT }
+enum OrderDisplayFinancialStatus { PENDING AUTHORIZED PARTIALLY_PAID PARTIALLY_REFUNDED VOIDED PAID REFUNDED EXPIRED }
+enum OrderDisplayFulfillmentStatus { UNFULFILLED PARTIALLY_FULFILLED FULFILLED RESTOCKED PENDING_FULFILLMENT OPEN IN_PROGRESS ON_HOLD SCHEDULED REQUEST_DECLINED }
+enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY STAFF OTHER }
+enum CurrencyCode {
+  USD EUR GBP CAD AFN ALL DZD AOA ARS AMD AWG AUD BBD AZN BDT BSD BHD BIF BYN BZD BMD BTN BAM BRL
+  BOB BWP BND BGN MMK KHR CVE KYD XAF CLP CNY COP KMF CDF CRC HRK CZK DKK DJF DOP XCD EGP ERN ETB
+  FKP XPF FJD GIP GMD GHS GTQ GYD GEL GNF HTG HNL HKD HUF ISK INR IDR ILS IRR IQD JMD JPY JEP JOD
+  KZT KES KID KWD KGS LAK LVL LBP LSL LRD LYD LTL MGA MKD MOP MWK MVR MRU MXN MYR MUR MDL MAD MNT
+  MZN NAD NPR ANG NZD NIO NGN NOK OMR PAB PKR PGK PYG PEN PHP PLN QAR RON RUB RWF WST SHP SAR RSD
+  SCR SLL SGD SDG SOS SYP ZAR KRW SSP SBD LKR SRD SZL SEK CHF TWD THB TJS TZS TOP TTD TND TRY TMT
+  UGX UAH AED UYU UZS VUV VES VND XOF YER ZMW BYR STD STN VED VEF XXX
+}
+enum CountryCode {
+  AF AX AL DZ AD AO AI AG AR AM AW AC AU AT AZ BS BH BD BB BY BE BZ BJ BM BT BO BA BW BV BR IO BN BG
+  BF BI KH CA CV BQ KY CF TD CL CN CX CC CO KM CG CD CK CR HR CU CW CY CZ CI DK DJ DM DO EC EG SV GQ
+  ER EE SZ ET FK FO FJ FI FR GF PF TF GA GM GE DE GH GI GR GL GD GP GT GG GN GW GY HT HM VA HN HK HU
+  IS IN ID IR IQ IE IM IL IT JM JP JE JO KZ KE KI KP XK KW KG LA LV LB LS LR LY LI LT LU MO MG MW MY
+  MV ML MT MQ MR MU YT MX MD MC MN ME MS MA MZ MM NA NR NP NL AN NC NZ NI NE NG NU NF MK NO OM PK PS
+  PA PG PY PE PH PN PL PT QA CM RE RO RU RW BL SH KN LC MF PM WS SM ST SA SN RS SC SL SG SX SK SI SB
+  SO ZA GS KR SS ES LK VC SD SR SJ SE CH SY TW TJ TZ TH TL TG TK TO TT TA TN TR TM TC TV UG UA AE GB
+  US UM UY UZ VU VE VN VG WF EH YE ZM ZW ZZ
+}
+
+type Order implements Node {
+  billingAddress: MailingAddress
+  cancelReason: OrderCancelReason
+  cancelledAt: DateTime
+  closed: Boolean!
+  createdAt: DateTime!
+  currencyCode: CurrencyCode!
+  currentShippingPriceSet: MoneyBag!
+  currentSubtotalPriceSet: MoneyBag!
+  currentTotalDiscountsSet: MoneyBag!
+  currentTotalPriceSet: MoneyBag!
+  currentTotalTaxSet: MoneyBag!
+  customer: Customer
+  displayFinancialStatus: OrderDisplayFinancialStatus
+  displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+  email: String
+  id: ID!
+  lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): LineItemConnection!
+  name: String!
+  phone: String
+  processedAt: DateTime!
+  shippingAddress: MailingAddress
+  shippingLines(includeRemovals: Boolean = false, first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ShippingLineConnection!
+  taxesIncluded: Boolean!
+  test: Boolean!
+  totalPriceSet: MoneyBag!
+  totalShippingPriceSet: MoneyBag!
+  totalTaxSet: MoneyBag
+  updatedAt: DateTime!
+}
+
+type OrderConnection {
+  edges: [OrderEdge!]!
+  nodes: [Order!]!
+  pageInfo: PageInfo!
+}
+
+type OrderEdge {
+  cursor: String!
+  node: Order!
+}
+
+type MoneyBag {
+  presentmentMoney: MoneyV2!
+  shopMoney: MoneyV2!
+}
+
+type MoneyV2 {
+  amount: Decimal!
+  currencyCode: CurrencyCode!
+}
+
+type Customer implements Node {
+  displayName: String!
+  email: String
+  firstName: String
+  id: ID!
+  lastName: String
+  phone: String
+}
+
+type MailingAddress implements Node {
+  address1: String
+  address2: String
+  city: String
+  company: String
+  country: String
+  countryCodeV2: CountryCode
+  firstName: String
+  id: ID!
+  lastName: String
+  name: String
+  phone: String
+  province: String
+  provinceCode: String
+  zip: String
+}
+
+type LineItem implements Node {
+  currentQuantity: Int!
+  discountedUnitPriceSet: MoneyBag!
+  id: ID!
+  name: String!
+  originalUnitPriceSet: MoneyBag!
+  quantity: Int!
+  sku: String
+  taxLines(first: Int): [TaxLine!]!
+  title: String!
+  totalDiscountSet: MoneyBag!
+  variant: ProductVariant
+}
+
+type LineItemConnection {
+  edges: [LineItemEdge!]!
+  nodes: [LineItem!]!
+  pageInfo: PageInfo!
+}
+
+type LineItemEdge {
+  cursor: String!
+  node: LineItem!
+}
+
+type TaxLine {
+  priceSet: MoneyBag!
+  rate: Float
+  ratePercentage: Float
+  title: String!
+}
+
+type ShippingLine {
+  code: String
+  currentDiscountedPriceSet: MoneyBag!
+  discountedPriceSet: MoneyBag!
+  id: ID
+  originalPriceSet: MoneyBag!
+  taxLines: [TaxLine!]!
+  title: String!
+}
+
+type ShippingLineConnection {
+  edges: [ShippingLineEdge!]!
+  nodes: [ShippingLine!]!
+  pageInfo: PageInfo!
+}
+
+type ShippingLineEdge {
+  cursor: String!
+  node: ShippingLine!
+}
 
 type PageInfo {
   endCursor: String

@@ -174,6 +174,8 @@ pub struct Store {
     idempotency: HashMap<String, (String, SetOutcome)>,
     /// Quantities written by `inventorySetQuantities` calls that were applied (not replays).
     pub applied_sets: u64,
+    /// The shop's orders.
+    pub orders: super::orders::OrderBook,
 }
 
 fn now() -> String {
