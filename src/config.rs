@@ -82,6 +82,7 @@ pub struct Settings {
     pub odoo: OdooSettings,
     pub facade: FacadeSettings,
     pub stock: StockSettings,
+    pub orders: OrderSettings,
     pub marketplaces: MarketplaceSettings,
     pub log: LogSettings,
 }
@@ -98,6 +99,7 @@ impl Default for Settings {
             odoo: OdooSettings::default(),
             facade: FacadeSettings::default(),
             stock: StockSettings::default(),
+            orders: OrderSettings::default(),
             marketplaces: MarketplaceSettings::default(),
             log: LogSettings::default(),
         }
@@ -315,6 +317,39 @@ impl Default for StockSettings {
     }
 }
 
+/// Flow 3: orders marketplaces -> hub -> Odoo (every account; per-account settings such as the
+/// tax policy and the delivery product live with the account).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderSettings {
+    /// How often each enabled account is asked for new and changed orders (seconds; an account's
+    /// `order_poll_secs` setting overrides it; 0 disables polling).
+    pub poll_secs: u64,
+    /// Each poll asks again for this much time before the last complete poll (seconds), so
+    /// that orders the marketplace indexes late, or stamps with a skewed clock, are not missed.
+    pub overlap_secs: u64,
+    /// How far back the first poll of a new account looks (days).
+    pub lookback_days: u64,
+    /// Orders sent to Odoo per batch (one partner search, one create and one confirmation per
+    /// batch).
+    pub batch: usize,
+    /// How long a worker may hold orders it is sending before another may take them over
+    /// (seconds; longer than any Odoo call).
+    pub claim_secs: u64,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        Self {
+            poll_secs: 120,
+            overlap_secs: 600,
+            lookback_days: 7,
+            batch: 100,
+            claim_secs: 300,
+        }
+    }
+}
+
 /// How the hub calls the marketplaces (every account; per-account settings live with the
 /// account in the hub's database).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -460,6 +495,18 @@ impl Settings {
             format!(
                 "stock.claim_secs: {} is below the minimum of 10",
                 self.stock.claim_secs
+            ),
+        );
+        let o = &self.orders;
+        check(
+            (1..=500).contains(&o.batch),
+            format!("orders.batch: {} is not between 1 and 500", o.batch),
+        );
+        check(
+            o.claim_secs >= 30,
+            format!(
+                "orders.claim_secs: {} is below the minimum of 30",
+                o.claim_secs
             ),
         );
         let m = &self.marketplaces;

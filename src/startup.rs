@@ -53,6 +53,10 @@ pub fn job_registry() -> Registry<AppState> {
         .register::<crate::sync::stock_push::PushStock>()
         .register::<crate::sync::stock_push::CheckPush>()
         .register::<crate::sync::listings::PushListings>()
+        .register::<crate::sync::orders::PollOrders>()
+        .register::<crate::sync::orders::PollAllOrders>()
+        .register::<crate::sync::orders::SendOrders>()
+        .register::<crate::sync::orders::CancelOrders>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).
@@ -70,8 +74,26 @@ pub fn schedules(state: &AppState) -> Vec<Periodic> {
             state.settings.stock.poll_secs,
             crate::sync::stock::PollStock {},
         ),
+        // Each account has its own interval; this only looks for the accounts that are due.
+        Periodic::new(
+            &state.queue,
+            if state.settings.orders.poll_secs == 0 {
+                0
+            } else {
+                state
+                    .settings
+                    .orders
+                    .poll_secs
+                    .clamp(1, ORDER_POLL_TICK_SECS)
+            },
+            crate::sync::orders::PollAllOrders {},
+        ),
     ]
 }
+
+/// How often the hub looks for accounts whose order poll is due (each account's own interval
+/// can be shorter than the default's).
+const ORDER_POLL_TICK_SECS: u64 = 15;
 
 /// The name of the sandbox account of a marketplace.
 pub fn sandbox_account_name(label: &str) -> String {

@@ -145,6 +145,46 @@ diesel::table! {
         ordered_at -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        reference -> Nullable<Text>,
+        market_status -> Text,
+        external_updated_at -> BigInt,
+        details -> Nullable<Text>,
+        odoo_amount_total -> Nullable<Double>,
+        amount_difference -> Nullable<Double>,
+        claim_owner -> Nullable<Text>,
+        claim_until -> Nullable<BigInt>,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        cancel_state -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    order_cursors (marketplace_id) {
+        marketplace_id -> BigInt,
+        updated_after -> BigInt,
+        last_poll_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        orders_seen -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (marketplace_id, delivery_id) {
+        marketplace_id -> BigInt,
+        delivery_id -> Text,
+        topic -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_events (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        message -> Text,
     }
 }
 
@@ -225,9 +265,14 @@ diesel::joinable!(push_items -> pushes (push_id));
 diesel::joinable!(listings -> products (product_id));
 diesel::joinable!(orders -> marketplaces (marketplace_id));
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_events -> orders (order_id));
+diesel::joinable!(order_cursors -> marketplaces (marketplace_id));
 diesel::joinable!(order_lines -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    order_cursors,
+    webhook_deliveries,
+    order_events,
     jobs,
     schedules,
     products,

@@ -34,6 +34,13 @@ pub async fn listings_changed(facade: &Facade, listing_ids: Vec<i64>) -> Result<
             .load::<i64>(c)?)
     })
     .await?;
+    // A listing maps its SKU to a product: orders waiting for that SKU are released.
+    facade
+        .state
+        .queue
+        .enqueue(&crate::sync::orders::SendOrders::default())
+        .await
+        .map_err(|e| OdooException::user(e.to_string()))?;
     enqueue_listing_pushes(facade, &accounts).await
 }
 
@@ -54,6 +61,17 @@ pub async fn accounts_changed(facade: &Facade, ids: &[i64], settings_changed: bo
     }
     if settings_changed {
         queue.enqueue(&PollStock {}).await.map_err(err)?;
+        // Enabled again, or new order settings: orders are polled and sent with them.
+        for &marketplace_id in ids {
+            queue
+                .enqueue(&crate::sync::orders::PollOrders::new(marketplace_id))
+                .await
+                .map_err(err)?;
+        }
+        queue
+            .enqueue(&crate::sync::orders::SendOrders::default())
+            .await
+            .map_err(err)?;
     }
     Ok(())
 }

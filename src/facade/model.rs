@@ -206,6 +206,19 @@ const ORDER_STATES: &[(&str, &str)] = &[
     ("failed", "Failed"),
 ];
 
+const MARKET_STATUSES: &[(&str, &str)] = &[
+    ("pending", "Not paid yet"),
+    ("open", "To ship"),
+    ("shipped", "Shipped"),
+    ("cancelled", "Cancelled"),
+];
+
+const CANCEL_STATES: &[(&str, &str)] = &[
+    ("requested", "To cancel in Odoo"),
+    ("done", "Cancelled in Odoo"),
+    ("refused", "Not cancelled in Odoo"),
+];
+
 const JOB_STATES: &[(&str, &str)] = &[
     ("queued", "Queued"),
     ("running", "Running"),
@@ -386,8 +399,19 @@ pub static ORDER: ModelDef = ModelDef {
             T::Many2one("adlerdo.marketplace"),
         ),
         FieldDef::new("external_id", "Marketplace order id", T::Char),
+        FieldDef::new("reference", "Marketplace reference", T::Char),
         FieldDef::new("state", "State", T::Selection(ORDER_STATES)),
+        FieldDef::new(
+            "market_status",
+            "Status on the marketplace",
+            T::Selection(MARKET_STATUSES),
+        ),
         FieldDef::new("external_status", "Marketplace status", T::Char),
+        FieldDef::new(
+            "external_updated_at",
+            "Changed on the marketplace",
+            T::Datetime,
+        ),
         FieldDef::new("buyer_name", "Buyer", T::Char),
         FieldDef::new("buyer_email", "Buyer email", T::Char),
         FieldDef::new("currency", "Currency", T::Char),
@@ -399,9 +423,20 @@ pub static ORDER: ModelDef = ModelDef {
         FieldDef::new("billing_address", "Billing address", T::Json),
         FieldDef::new("odoo_order_id", "Odoo sales order id", T::Integer),
         FieldDef::new("odoo_order_name", "Odoo sales order", T::Char),
+        FieldDef::new("odoo_amount_total", "Odoo total", T::Monetary),
+        FieldDef::new(
+            "amount_difference",
+            "Odoo total minus marketplace total",
+            T::Monetary,
+        ),
+        FieldDef::new("details", "Details", T::Json),
         FieldDef::new("failure_reason", "Reason", T::Text),
+        FieldDef::new("cancel_state", "Cancellation", T::Selection(CANCEL_STATES)),
+        FieldDef::new("attempts", "Attempts", T::Integer),
+        FieldDef::new("raw", "Marketplace payload", T::Json),
         FieldDef::new("ordered_at", "Order date", T::Datetime),
         FieldDef::one2many("line_ids", "Lines", "adlerdo.order.line", "order_id"),
+        FieldDef::one2many("event_ids", "History", "adlerdo.order.event", "order_id"),
         CREATE_DATE,
         WRITE_DATE,
     ],
@@ -424,6 +459,21 @@ pub static ORDER_LINE: ModelDef = ModelDef {
         FieldDef::new("unit_price", "Unit price", T::Float),
         FieldDef::new("discount", "Discount", T::Float),
         FieldDef::new("tax", "Tax", T::Float),
+    ],
+};
+
+pub static ORDER_EVENT: ModelDef = ModelDef {
+    name: "adlerdo.order.event",
+    description: "Marketplace order history",
+    table: Some("order_events"),
+    name_column: "kind",
+    order: "order_id, id",
+    writable: false,
+    fields: &[
+        FieldDef::new("order_id", "Order", T::Many2one("adlerdo.order")),
+        FieldDef::new("at", "When", T::Datetime),
+        FieldDef::new("kind", "What", T::Char),
+        FieldDef::new("message", "Message", T::Text),
     ],
 };
 
@@ -468,6 +518,7 @@ pub static MODELS: &[&ModelDef] = &[
     &PUSH_ITEM,
     &ORDER,
     &ORDER_LINE,
+    &ORDER_EVENT,
     &JOB,
     &SYNC,
 ];

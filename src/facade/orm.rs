@@ -27,6 +27,12 @@ const METHODS: &[Method] = &[
         "adlerdo.job",
     ),
     only(
+        "retry",
+        Kind::Record,
+        sig("AdlerdoOrder.retry", &[]),
+        "adlerdo.order",
+    ),
+    only(
         "notify_products_changed",
         Kind::Model,
         sig(
@@ -399,6 +405,9 @@ async fn run_method(
         "unlink" => {
             super::sync::unlink(facade, model, ids).await?;
             json!(true)
+        }
+        "retry" if model.name == super::model::ORDER.name => {
+            super::sync::retry_orders(facade, ids).await?
         }
         "retry" => super::sync::retry_jobs(facade, ids).await?,
         "publish" => super::listings::publish(facade, ids, args.get_some("product_ids")).await?,

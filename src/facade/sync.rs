@@ -380,6 +380,24 @@ pub async fn unlink(facade: &Facade, model: &'static ModelDef, ids: Vec<i64>) ->
         .map_err(FacadeError::into_exception)
 }
 
+/// `adlerdo.order.retry()`: failed orders are looked at again from the start (their SKUs
+/// mapped again, their checks run again) and sent to Odoo when they pass. Answers how many.
+pub async fn retry_orders(facade: &Facade, ids: Vec<i64>) -> Result<Value> {
+    let now = now_ms();
+    let n = facade_run(facade, move |c| {
+        Ok(c.transaction(|c| crate::sync::orders::store::retry(c, &ids, now))?)
+    })
+    .await?;
+    facade
+        .state
+        .queue
+        .enqueue(&crate::sync::orders::SendOrders::default())
+        .await
+        .map_err(super::db_exception)?;
+    facade.state.queue.data_changed();
+    Ok(json!(n))
+}
+
 /// `adlerdo.job.retry()`: dead jobs go back to the queue; answers the ids of the jobs that wait
 /// now (a retried job that met a waiting twin is folded into it).
 pub async fn retry_jobs(facade: &Facade, ids: Vec<i64>) -> Result<Value> {
@@ -500,6 +518,11 @@ pub const FLOWS: &[(&str, &str)] = &[
         "listings",
         "Listings: send the offers that changed, every account",
     ),
+    (
+        "orders",
+        "Orders: poll every account now, then send to Odoo",
+    ),
+    ("orders_send", "Orders: send what is ready to Odoo"),
 ];
 
 /// `adlerdo.sync.run(flow, full=False)`: the flow's job is queued now (folded into one already
@@ -517,7 +540,12 @@ pub async fn run_flow(
         "products_full" => queue.enqueue(&SyncProducts { full: true }).await,
         "push" => queue.enqueue(&PushProducts {}).await,
         "stock" => queue.enqueue(&crate::sync::stock::PollStock {}).await,
-        "listings" | "stock_push" => {
+        "orders_send" => {
+            queue
+                .enqueue(&crate::sync::orders::SendOrders::default())
+                .await
+        }
+        "listings" | "stock_push" | "orders" => {
             let accounts = facade_run(facade, |c| {
                 use crate::db::schema::marketplaces as m;
                 Ok(m::table
@@ -531,6 +559,10 @@ pub async fn run_flow(
                 last = if flow == "listings" {
                     queue
                         .enqueue(&crate::sync::listings::PushListings { marketplace_id })
+                        .await
+                } else if flow == "orders" {
+                    queue
+                        .enqueue(&crate::sync::orders::PollOrders::new(marketplace_id))
                         .await
                 } else {
                     queue
@@ -741,6 +773,14 @@ fn status_of(
             .first::<Option<String>>(c)
             .optional()?
             .flatten();
+        let order_poll: Option<(Option<i64>, Option<String>)> = {
+            use crate::db::schema::order_cursors as oc;
+            oc::table
+                .find(id)
+                .select((oc::last_poll_at, oc::last_error))
+                .first(c)
+                .optional()?
+        };
         per_account.push(json!({
             "id": id,
             "kind": kind,
@@ -754,6 +794,9 @@ fn status_of(
             "last_stock_push": last_push.and_then(super::orm::format_ms).map_or(json!(false), |s| json!(s)),
             "stock_lag_seconds": last_push.map_or(json!(false), |t| json!((now - t).max(0) / 1000)),
             "orders": order_states,
+            "orders_last_poll": order_poll.as_ref().and_then(|p| p.0).and_then(super::orm::format_ms).map_or(json!(false), |s| json!(s)),
+            "orders_lag_seconds": order_poll.as_ref().and_then(|p| p.0).map_or(json!(false), |t| json!((now - t).max(0) / 1000)),
+            "orders_poll_error": order_poll.as_ref().and_then(|p| p.1.clone()).map_or(json!(false), |e| json!(e)),
             "last_error": last_listing_error.or(last_order_error).map_or(json!(false), |e| json!(e)),
         }));
     }
@@ -765,6 +808,13 @@ fn status_of(
     for (st, n) in order_counts {
         orders_by_state.insert(st, json!(n));
     }
+    // The account polled longest ago sets the flow's lag.
+    let orders_polled: Option<i64> = {
+        use crate::db::schema::order_cursors as oc;
+        oc::table
+            .select(diesel::dsl::min(oc::last_poll_at))
+            .first::<Option<i64>>(c)?
+    };
     let lag = |t: Option<i64>| t.map_or(json!(false), |t| json!((now - t).max(0) / 1000));
     let at = |t: Option<i64>| {
         t.and_then(super::orm::format_ms)
@@ -803,9 +853,16 @@ fn status_of(
                 "last_read": at(stock_last),
                 "lag_seconds": lag(stock_last),
             })),
-            "orders": {
+            "orders": with_jobs(&[
+                crate::sync::orders::PollOrders::KIND,
+                crate::sync::orders::SendOrders::KIND,
+                crate::sync::orders::CancelOrders::KIND,
+            ], json!({
                 "by_state": orders_by_state,
-            },
+                "waiting_for_mapping": orders_by_state.get("unmapped").cloned().unwrap_or(json!(0)),
+                "last_poll": at(orders_polled),
+                "lag_seconds": lag(orders_polled),
+            })),
             "push": with_jobs(&[PushProducts::KIND], json!({
                 "waiting": pending,
                 "errors": push_errors,

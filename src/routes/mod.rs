@@ -2,6 +2,7 @@
 
 mod health;
 mod metrics;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -18,7 +19,11 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/health", web::get().to(health::health))
-        .route("/metrics", web::get().to(metrics::metrics));
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route(
+            "/webhooks/{marketplace_id}",
+            web::post().to(webhooks::receive),
+        );
 }
 
 /// What the hub is and holds: version, mode, the Odoo it syncs with, and catalog figures.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod allocation;
 pub mod listings;
+pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod push;

@@ -105,7 +105,7 @@ pub fn scopes(accounts: &[Account]) -> Vec<StockScope> {
 
 /// Order states whose quantities Odoo does not count yet: imported into the hub, not yet (or
 /// never successfully) created in Odoo.
-pub const NOT_YET_IN_ODOO: &[&str] = &["received", "unmapped", "failed"];
+pub const NOT_YET_IN_ODOO: &[&str] = super::orders::state::RESERVING;
 
 /// Allocates the stock of these variants (Odoo ids) to every live listing of every enabled
 /// account, and queues the quantities that differ from what the marketplace has or is about to
@@ -237,6 +237,20 @@ pub fn figures(
 /// Reads the quantities of `ids` in every scope, stores them and allocates them; returns the
 /// accounts that have something new to push.
 pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<BTreeSet<i64>> {
+    refresh_then(state, ids, |_| Ok(())).await
+}
+
+/// [`refresh`], with `also` run in the transaction that stores the quantities: the orders flow
+/// records Odoo's confirmation of orders there, so that their reservation ends exactly when
+/// quantities that count them arrive.
+pub async fn refresh_then<F>(
+    state: &AppState,
+    ids: Vec<i64>,
+    also: F,
+) -> anyhow::Result<BTreeSet<i64>>
+where
+    F: FnOnce(&mut DbConnection) -> QueryResult<()> + Send + 'static,
+{
     let client = state.odoo.client().await.context("connecting to Odoo")?;
     let accounts = state.db.run(accounts::load_all).await?;
     let mut read = Vec::new();
@@ -252,6 +266,7 @@ pub async fn refresh(state: &AppState, ids: Vec<i64>) -> anyhow::Result<BTreeSet
                 for (scope, levels) in &read {
                     store(c, scope, levels, now)?;
                 }
+                also(c)?;
                 allocate(c, &accounts, &ids, now)
             })
         })

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use adlerdo::db::DbConnection;
 use adlerdo::facade::model::{
-    FieldDef, FieldType, JOB, LISTING, MARKETPLACE, ModelDef, ORDER, ORDER_LINE, PRODUCT, Registry,
-    SYNC,
+    FieldDef, FieldType, JOB, LISTING, MARKETPLACE, ModelDef, ORDER, ORDER_EVENT, ORDER_LINE,
+    PRODUCT, Registry, SYNC,
 };
 use adlerdo::facade::sql::{self, Bind, Raw, Row, Search, SqlError};
 use adlerdo::rpc::domain::{
@@ -400,6 +400,20 @@ fn seed(c: &mut DbConnection) -> Seeded {
         ];
         sql::insert(c, ol, &values).unwrap();
     }
+    let ev = &ORDER_EVENT;
+    let kinds = ["imported", "sent", "confirmed", "failed", "Cancelled"];
+    for i in 0..20usize {
+        let values = vec![
+            (f(ev, "order_id"), Bind::Int(orders[(i * 3) % 10])),
+            (f(ev, "at"), Bind::Int(at(i as i64 % 7))),
+            (f(ev, "kind"), text(kinds[i % kinds.len()])),
+            (
+                f(ev, "message"),
+                Bind::Text(format!("step {i}: {}", names[i % names.len()])),
+            ),
+        ];
+        sql::insert(c, ev, &values).unwrap();
+    }
     let j = &JOB;
     let job_states = ["queued", "running", "done", "dead"];
     for i in 0..14usize {
@@ -448,7 +462,15 @@ fn seed(c: &mut DbConnection) -> Seeded {
 // The same rows in memory, for the engine
 // ---------------------------------------------------------------------------------------------
 
-const MODELS: [&ModelDef; 6] = [&PRODUCT, &MARKETPLACE, &LISTING, &ORDER, &ORDER_LINE, &JOB];
+const MODELS: [&ModelDef; 7] = [
+    &PRODUCT,
+    &MARKETPLACE,
+    &LISTING,
+    &ORDER,
+    &ORDER_LINE,
+    &ORDER_EVENT,
+    &JOB,
+];
 
 #[derive(Default)]
 struct Mem {
@@ -1227,7 +1249,15 @@ async fn searches_match_the_engine(backend: Backend) {
         rng: StdRng::seed_from_u64(env("FACADE_SQL_SEED", 0x0ad1_e4d0)),
         mem: &mem,
     };
-    let models = [&PRODUCT, &LISTING, &MARKETPLACE, &ORDER, &ORDER_LINE, &JOB];
+    let models = [
+        &PRODUCT,
+        &LISTING,
+        &MARKETPLACE,
+        &ORDER,
+        &ORDER_LINE,
+        &ORDER_EVENT,
+        &JOB,
+    ];
     let mut selective = 0;
     for i in 0..env("FACADE_SQL_ROUNDS", 800) {
         let model = *g.pick(&models);

@@ -6,10 +6,11 @@ use std::time::Duration;
 use adlerdo::config::Settings;
 use adlerdo::db::{DatabaseUrl, Db, migrations};
 use adlerdo::jobs::queue;
-use adlerdo::startup::Application;
+use adlerdo::startup::{Application, SANDBOX_FACADE_KEY, SANDBOX_KEY_NAME};
 use adlerdo::state::AppState;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -164,6 +165,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.schedule.cleanup_secs = 0;
     s.schedule.product_sync_secs = 0;
     s.stock.poll_secs = 0;
+    s.orders.poll_secs = 0;
     s
 }
 
@@ -242,5 +244,58 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+pub const DB: &str = "adlerdo";
+
+/// One facade call with the sandbox's key (JSON-RPC `execute_kw`); panics on an Odoo error.
+pub async fn call(app: &TestApp, model: &str, method: &str, args: Value, kw: Value) -> Value {
+    let login: Value = app
+        .client
+        .post(app.url("/jsonrpc"))
+        .json(
+            &json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+            "service": "common", "method": "login",
+            "args": [DB, SANDBOX_KEY_NAME, SANDBOX_FACADE_KEY]}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uid = login["result"].as_i64().unwrap();
+    let r: Value = app
+        .client
+        .post(app.url("/jsonrpc"))
+        .json(
+            &json!({"jsonrpc": "2.0", "method": "call", "id": 2, "params": {
+            "service": "object", "method": "execute_kw",
+            "args": [DB, uid, SANDBOX_FACADE_KEY, model, method, args, kw]}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r.get("error").is_none(), "{model}.{method}: {r}");
+    r["result"].clone()
+}
+
+/// Waits until `check` holds, for up to `secs`.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match check().await {
+            Ok(()) => return,
+            Err(e) if tokio::time::Instant::now() > deadline => panic!("{what}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
     }
 }

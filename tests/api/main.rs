@@ -20,6 +20,8 @@ mod market_ebay;
 mod market_shopify;
 mod migrations;
 mod odoo_fidelity;
+mod orders;
+mod orders_crash;
 mod outbox;
 mod products_push;
 mod products_sync;

@@ -246,10 +246,10 @@ async fn allocation_queues_only_what_differs(backend: Backend) {
         touched.is_empty(),
         "what the marketplace has is not sent again"
     );
-    // The order reaches Odoo (its units are in Odoo's figures now, which did not change here):
+    // Odoo confirms the order (its units are in Odoo's figures now, which did not change here):
     // the quantity goes back up by 2.
     diesel::update(orders::table.find(order))
-        .set(orders::state.eq("sent"))
+        .set(orders::state.eq("confirmed"))
         .execute(&mut c)
         .unwrap();
     allocate(&mut c, &accounts, &[101], now + 2).unwrap();

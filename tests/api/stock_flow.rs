@@ -5,47 +5,10 @@
 use std::time::Duration;
 
 use adlerdo::db::schema::{listings, order_lines, orders, push_items, pushes, stock_outbox};
-use adlerdo::startup::{SANDBOX_FACADE_KEY, SANDBOX_KEY_NAME};
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app_with};
-
-const DB: &str = "adlerdo";
-
-async fn call(app: &TestApp, model: &str, method: &str, args: Value, kw: Value) -> Value {
-    let login: Value = app
-        .client
-        .post(app.url("/jsonrpc"))
-        .json(
-            &json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "common", "method": "login",
-            "args": [DB, SANDBOX_KEY_NAME, SANDBOX_FACADE_KEY]}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let uid = login["result"].as_i64().unwrap();
-    let r: Value = app
-        .client
-        .post(app.url("/jsonrpc"))
-        .json(
-            &json!({"jsonrpc": "2.0", "method": "call", "id": 2, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [DB, uid, SANDBOX_FACADE_KEY, model, method, args, kw]}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(r.get("error").is_none(), "{model}.{method}: {r}");
-    r["result"].clone()
-}
+use crate::helpers::{TestApp, call, eventually, spawn_app_with};
 
 async fn sandbox() -> TestApp {
     let app = spawn_app_with(|s| {
@@ -145,22 +108,6 @@ async fn free_qty(app: &TestApp, odoo_id: i64) -> i64 {
         .await
         .unwrap();
     (rows[0].float("free_qty").unwrap().floor() as i64).max(0)
-}
-
-/// Waits until `check` holds, for up to `secs`.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        match check().await {
-            Ok(()) => return,
-            Err(e) if tokio::time::Instant::now() > deadline => panic!("{what}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
 }
 
 async fn publish_everything(app: &TestApp) -> Vec<i64> {

@@ -45,7 +45,7 @@ pub struct RunningSim {
     pub version: u32,
     pub seeded: Seeded,
     shared: http::Shared,
-    handle: ServerHandle,
+    handle: Mutex<ServerHandle>,
 }
 
 impl OdooSim {
@@ -91,21 +91,26 @@ impl OdooSim {
     /// Serves on `listener` (bind port 0 for tests) with one worker thread.
     pub fn start(self, listener: TcpListener) -> std::io::Result<RunningSim> {
         let url = base_url(&listener)?;
-        let data = web::Data::new(http::SimBackend::new(
-            Arc::clone(&self.shared),
-            self.version,
-        ));
-        let handle = serve(listener, None, 1, move |cfg| {
-            cfg.app_data(data.clone()).configure(http::configure);
-        })?;
+        let handle = serve_shared(listener, &self.shared, self.version)?;
         Ok(RunningSim {
             url,
             version: self.version,
             seeded: self.seeded,
             shared: self.shared,
-            handle,
+            handle: Mutex::new(handle),
         })
     }
+}
+
+fn serve_shared(
+    listener: TcpListener,
+    shared: &http::Shared,
+    version: u32,
+) -> std::io::Result<ServerHandle> {
+    let data = web::Data::new(http::SimBackend::new(Arc::clone(shared), version));
+    serve(listener, None, 1, move |cfg| {
+        cfg.app_data(data.clone()).configure(http::configure);
+    })
 }
 
 impl RunningSim {
@@ -152,7 +157,31 @@ impl RunningSim {
         .ok_or("the emulator is poisoned")?
     }
 
+    fn handle(&self) -> ServerHandle {
+        match self.handle.lock() {
+            Ok(h) => h.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     pub async fn stop(&self) {
-        self.handle.stop(true).await;
+        self.handle().stop(true).await;
+    }
+
+    /// Test knob: Odoo goes down (connections are refused) until [`RunningSim::resume`].
+    pub async fn pause(&self) {
+        self.handle().stop(false).await;
+    }
+
+    /// Odoo comes back on the same address, with the same data.
+    pub fn resume(&self) -> std::io::Result<()> {
+        let address = self.url.trim_start_matches("http://");
+        let listener = TcpListener::bind(address)?;
+        let handle = serve_shared(listener, &self.shared, self.version)?;
+        match self.handle.lock() {
+            Ok(mut h) => *h = handle,
+            Err(poisoned) => *poisoned.into_inner() = handle,
+        }
+        Ok(())
     }
 }

@@ -398,6 +398,13 @@ pub fn registry(version: u32) -> Registry {
             .s("decimal_places", T::Integer)
             .active()
             .build(),
+        Builder::new("product.pricelist", "Pricelist", "sequence asc, id asc")
+            .req("name", T::Char)
+            .req("currency_id", T::Many2one("res.currency"))
+            .s("company_id", T::Many2one("res.company"))
+            .s("sequence", T::Integer)
+            .active()
+            .build(),
         Builder::new("res.country", "Country", "name")
             .req("name", T::Char)
             .s("code", T::Char)

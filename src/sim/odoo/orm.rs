@@ -1097,6 +1097,22 @@ impl Store {
         }
     }
 
+    fn unreserve(&mut self, product: i64, mut qty: f64) {
+        for quant in self.children("stock.quant", "product_id", product) {
+            if qty <= 0.0 {
+                break;
+            }
+            let reserved = self.float("stock.quant", quant, "reserved_quantity");
+            let give = reserved.min(qty);
+            if give > 0.0 {
+                let mut v = HashMap::new();
+                v.insert("reserved_quantity", json!(reserved - give));
+                self.set("stock.quant", quant, v);
+                qty -= give;
+            }
+        }
+    }
+
     /// `sale.order.action_cancel`.
     pub fn cancel_orders(&mut self, ids: &[i64]) -> Result<()> {
         for &id in ids {
@@ -1105,9 +1121,21 @@ impl Store {
                     let qty = self.float("sale.order.line", line, "product_uom_qty");
                     if let Some(product) =
                         self.stored("sale.order.line", line, "product_id").as_i64()
-                        && let Some(out) = self.outgoing.get_mut(&product)
                     {
-                        *out = (*out - qty).max(0.0);
+                        if let Some(out) = self.outgoing.get_mut(&product) {
+                            *out = (*out - qty).max(0.0);
+                        }
+                        if self.is_storable(product) {
+                            self.unreserve(product, qty);
+                        }
+                    }
+                }
+                // Its deliveries are cancelled with it (their reservations released above).
+                for picking in self.children("stock.picking", "sale_id", id) {
+                    if self.stored("stock.picking", picking, "state").as_str() != Some("done") {
+                        let mut v = HashMap::new();
+                        v.insert("state", json!("cancel"));
+                        self.set("stock.picking", picking, v);
                     }
                 }
             }

@@ -498,8 +498,17 @@ impl Store {
                 }
                 json!(cur)
             }
+            // An order in another currency takes its pricelist's (17+: the pricelist is
+            // optional and the company's currency is the default).
+            ("sale.order", "currency_id") => {
+                let pricelist_currency = self
+                    .m2o(m, id, "pricelist_id")
+                    .and_then(|p| self.m2o("product.pricelist", p, "currency_id"));
+                json!(pricelist_currency.or_else(|| self.company_currency()))
+            }
             (_, "currency_id")
-                if m.starts_with("product.") || m == "sale.order" || m == "sale.order.line" =>
+                if m.starts_with("product.") && m != "product.pricelist"
+                    || m == "sale.order.line" =>
             {
                 json!(self.company_currency())
             }

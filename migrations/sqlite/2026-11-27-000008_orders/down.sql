@@ -1,0 +1,15 @@
+DROP TABLE order_events;
+DROP TABLE webhook_deliveries;
+DROP TABLE order_cursors;
+DROP INDEX orders_todo_idx;
+ALTER TABLE orders DROP COLUMN cancel_state;
+ALTER TABLE orders DROP COLUMN next_attempt_at;
+ALTER TABLE orders DROP COLUMN attempts;
+ALTER TABLE orders DROP COLUMN claim_until;
+ALTER TABLE orders DROP COLUMN claim_owner;
+ALTER TABLE orders DROP COLUMN amount_difference;
+ALTER TABLE orders DROP COLUMN odoo_amount_total;
+ALTER TABLE orders DROP COLUMN details;
+ALTER TABLE orders DROP COLUMN external_updated_at;
+ALTER TABLE orders DROP COLUMN market_status;
+ALTER TABLE orders DROP COLUMN reference;
