@@ -16,6 +16,7 @@ RUN mkdir -p src benches \
     && echo 'fn main() {}' > benches/products.rs \
     && echo 'fn main() {}' > benches/facade.rs \
     && echo 'fn main() {}' > benches/stock.rs \
+    && echo 'fn main() {}' > benches/orders.rs \
     && cargo build --release --locked --bin adlerdo \
     && rm -rf src benches
 COPY src src

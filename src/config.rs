@@ -336,6 +336,9 @@ pub struct OrderSettings {
     /// How long a worker may hold orders it is sending before another may take them over
     /// (seconds; longer than any Odoo call).
     pub claim_secs: u64,
+    /// Sandbox mode: a simulated buyer places an order on one of the simulators this often
+    /// (seconds; 0: never), so that the whole cycle runs without anyone doing anything.
+    pub sandbox_order_secs: u64,
 }
 
 impl Default for OrderSettings {
@@ -346,6 +349,7 @@ impl Default for OrderSettings {
             lookback_days: 7,
             batch: 100,
             claim_secs: 300,
+            sandbox_order_secs: 30,
         }
     }
 }

@@ -57,6 +57,7 @@ pub fn job_registry() -> Registry<AppState> {
         .register::<crate::sync::orders::PollAllOrders>()
         .register::<crate::sync::orders::SendOrders>()
         .register::<crate::sync::orders::CancelOrders>()
+        .register::<crate::sync::orders::sandbox::SandboxBuyer>()
 }
 
 /// The periodic jobs, at the intervals the settings give (0 disables one).
@@ -88,12 +89,25 @@ pub fn schedules(state: &AppState) -> Vec<Periodic> {
             },
             crate::sync::orders::PollAllOrders {},
         ),
+        // Sandbox mode: simulated buyers order from the listed catalog now and then.
+        Periodic::new(
+            &state.queue,
+            if state.settings.mode == Mode::Sandbox {
+                state.settings.orders.sandbox_order_secs
+            } else {
+                0
+            },
+            crate::sync::orders::sandbox::SandboxBuyer {},
+        ),
     ]
 }
 
 /// How often the hub looks for accounts whose order poll is due (each account's own interval
 /// can be shorter than the default's).
 const ORDER_POLL_TICK_SECS: u64 = 15;
+
+/// How often the sandbox's accounts are polled for orders.
+const SANDBOX_ORDER_POLL_SECS: u64 = 15;
 
 /// The name of the sandbox account of a marketplace.
 pub fn sandbox_account_name(label: &str) -> String {
@@ -106,6 +120,7 @@ async fn start_market_sims(
     db: &Db,
     secrets: &SecretBox,
     time: &TimeSource,
+    hub_port: u16,
 ) -> anyhow::Result<Vec<Box<dyn RunningMarketSim>>> {
     let mut sims = Vec::new();
     for driver in crate::marketplaces::DRIVERS {
@@ -121,16 +136,26 @@ async fn start_market_sims(
             }
         };
         let name = sandbox_account_name(driver.label);
-        let settings = serde_json::Value::Object(sim.account_settings()).to_string();
+        let mut settings = sim.account_settings();
+        // The sandbox's orders show up quickly (a real account keeps `[orders] poll_secs`).
+        settings.insert(
+            "order_poll_secs".into(),
+            serde_json::json!(SANDBOX_ORDER_POLL_SECS),
+        );
+        let settings = serde_json::Value::Object(settings).to_string();
         let credentials = secrets
             .seal(&serde_json::Value::Object(sim.account_credentials()).to_string())
             .map_err(|e| anyhow!("cannot seal the sandbox credentials: {e}"))?;
         let kind = driver.kind;
-        db.write(move |c| {
-            crate::sync::accounts::ensure_sandbox(c, kind, &name, &settings, &credentials)
-        })
-        .await
-        .with_context(|| format!("cannot set up the sandbox {kind} account"))?;
+        let ensured = db
+            .write(move |c| {
+                crate::sync::accounts::ensure_sandbox(c, kind, &name, &settings, &credentials)
+            })
+            .await
+            .with_context(|| format!("cannot set up the sandbox {kind} account"))?;
+        // Marketplaces with webhooks deliver the account's order events to the hub at once.
+        let id = ensured;
+        sim.deliver_webhooks_to(Some(&format!("http://127.0.0.1:{hub_port}/webhooks/{id}")));
         sims.push(sim);
     }
     Ok(sims)
@@ -216,7 +241,7 @@ impl Application {
             time.clone(),
         ));
         let market_sims = if settings.mode == Mode::Sandbox {
-            start_market_sims(&db, &secrets, &time).await?
+            start_market_sims(&db, &secrets, &time, port).await?
         } else {
             Vec::new()
         };

@@ -593,6 +593,15 @@ pub async fn status(facade: &Facade) -> Result<Value> {
     facade_run(facade, move |c| status_of(c, &state, now)).await
 }
 
+/// The figures of `status()`, for the hub's own status page.
+pub fn hub_status(
+    c: &mut DbConnection,
+    state: &crate::state::AppState,
+    now: i64,
+) -> std::result::Result<Value, String> {
+    status_of(c, state, now).map_err(|e| e.into_exception().to_string())
+}
+
 fn status_of(
     c: &mut DbConnection,
     state: &crate::state::AppState,

@@ -2,6 +2,7 @@
 
 mod health;
 mod metrics;
+mod status;
 mod webhooks;
 
 use std::time::Instant;
@@ -26,8 +27,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// A browser gets the status page; an API client (`Accept: application/json`, or no HTML in
+/// its `Accept`) gets what the hub is and holds as JSON.
+async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("text/html") {
+        return status::page(&state).await;
+    }
+    summary(state).await
+}
+
 /// What the hub is and holds: version, mode, the Odoo it syncs with, and catalog figures.
-async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     use diesel::prelude::*;
     let (products, active, waiting) = state
         .db
@@ -48,7 +63,7 @@ async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
         "mode": state.settings.mode,
         "odoo": state.settings.odoo.url,
         "catalog": {"products": products, "active": active, "waiting_for_odoo": waiting},
-        "links": {"health": "/health", "metrics": "/metrics"},
+        "links": {"status": "/ (text/html)", "health": "/health", "metrics": "/metrics"},
     })))
 }
 

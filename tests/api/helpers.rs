@@ -166,6 +166,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.schedule.product_sync_secs = 0;
     s.stock.poll_secs = 0;
     s.orders.poll_secs = 0;
+    s.orders.sandbox_order_secs = 0;
     s
 }
 
@@ -298,4 +299,28 @@ where
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
+}
+
+/// The application in sandbox mode (Odoo emulator, the three marketplace simulators) with the
+/// emulator's catalog imported: no debounce, two workers, the simulators' rate-limit clocks 60
+/// times faster than real time.
+pub async fn spawn_sandbox() -> TestApp {
+    let app = spawn_app_with(|s| {
+        s.stock.debounce_ms = 0;
+        s.jobs.workers = 2;
+        s.marketplaces.sandbox_time_scale = 60.0;
+    })
+    .await;
+    assert_eq!(
+        app.state.market_sims.len(),
+        3,
+        "three simulators in sandbox mode"
+    );
+    app.state
+        .queue
+        .enqueue(&adlerdo::sync::products::SyncProducts { full: true })
+        .await
+        .unwrap();
+    app.wait_for_jobs(Duration::from_secs(90)).await;
+    app
 }

@@ -30,4 +30,5 @@ mod queue;
 mod runner;
 mod scheduler;
 mod spec;
+mod status_page;
 mod stock_flow;

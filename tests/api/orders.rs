@@ -11,23 +11,7 @@ use adlerdo::sim::market::{Fault, OrderChange, RunningMarketSim, SimOrder, SimOr
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, call, eventually, spawn_app_with};
-
-async fn sandbox() -> TestApp {
-    let app = spawn_app_with(|s| {
-        s.stock.debounce_ms = 0;
-        s.jobs.workers = 2;
-        s.marketplaces.sandbox_time_scale = 60.0;
-    })
-    .await;
-    app.state
-        .queue
-        .enqueue(&adlerdo::sync::products::SyncProducts { full: true })
-        .await
-        .unwrap();
-    app.wait_for_jobs(Duration::from_secs(90)).await;
-    app
-}
+use crate::helpers::{TestApp, call, eventually, spawn_sandbox};
 
 fn sim<'a>(app: &'a TestApp, kind: &str) -> &'a dyn RunningMarketSim {
     app.state
@@ -197,7 +181,7 @@ async fn free_qty(app: &TestApp, odoo_id: i64) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_reach_odoo_exactly_once() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     assert!(
         skus.len() >= 3,
@@ -347,7 +331,7 @@ async fn orders_reach_odoo_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_sku_waits_until_it_is_mapped() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (known, _) = skus[0].clone();
     let shopify = account(&app, "shopify").await;
@@ -397,7 +381,7 @@ async fn an_unknown_sku_waits_until_it_is_mapped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bad_order_never_blocks_the_others() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (sku, _) = skus[0].clone();
     let (doomed_sku, doomed_odoo) = skus[2].clone();
@@ -502,7 +486,7 @@ async fn one_bad_order_never_blocks_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odoo_down_for_a_while_loses_nothing_and_duplicates_nothing() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (sku, _) = skus[0].clone();
     let odoo = app.state.odoo_sim.clone().unwrap();
@@ -543,7 +527,7 @@ async fn odoo_down_for_a_while_loses_nothing_and_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn marketplace_errors_are_retried_and_cancellations_reach_odoo() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (sku, odoo_id) = skus[0].clone();
     let before = free_qty(&app, odoo_id).await;
@@ -621,7 +605,7 @@ async fn marketplace_errors_are_retried_and_cancellations_reach_odoo() {
 /// The facade shows the orders, their lines and their history.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_facade_shows_orders_and_their_history() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (sku, _) = skus[0].clone();
     let ext =
@@ -732,7 +716,7 @@ async fn post_delivery(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shopify_webhooks_bring_orders_at_once_and_forgeries_are_refused() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let skus = catalog(&app).await;
     let (sku, _) = skus[0].clone();
     let account = account(&app, "shopify").await;

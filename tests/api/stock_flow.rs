@@ -8,29 +8,7 @@ use adlerdo::db::schema::{listings, order_lines, orders, push_items, pushes, sto
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::helpers::{TestApp, call, eventually, spawn_app_with};
-
-async fn sandbox() -> TestApp {
-    let app = spawn_app_with(|s| {
-        s.stock.debounce_ms = 0;
-        s.jobs.workers = 2;
-        // Rate-limit time and feed processing run 60 times faster than real time.
-        s.marketplaces.sandbox_time_scale = 60.0;
-    })
-    .await;
-    assert_eq!(
-        app.state.market_sims.len(),
-        3,
-        "three simulators in sandbox mode"
-    );
-    app.state
-        .queue
-        .enqueue(&adlerdo::sync::products::SyncProducts { full: true })
-        .await
-        .unwrap();
-    app.wait_for_jobs(Duration::from_secs(60)).await;
-    app
-}
+use crate::helpers::{TestApp, call, eventually, spawn_sandbox};
 
 /// Sets a variant's on-hand quantity in the Odoo emulator (an inventory adjustment).
 fn set_on_hand(app: &TestApp, odoo_product_id: i64, qty: f64) {
@@ -139,7 +117,7 @@ async fn publish_everything(app: &TestApp) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_reaches_every_marketplace() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let accounts = publish_everything(&app).await;
     let accounts = &accounts;
 
@@ -313,7 +291,7 @@ async fn stock_reaches_every_marketplace() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_loses_no_quantity_and_bursts_coalesce() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let accounts = publish_everything(&app).await;
     let accounts = &accounts;
     let app_ref = &app;
@@ -433,7 +411,7 @@ async fn an_outage_loses_no_quantity_and_bursts_coalesce() {
 /// saving working settings sends them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listings_wait_for_an_account_that_works() {
-    let app = sandbox().await;
+    let app = spawn_sandbox().await;
     let product: i64 = app
         .state
         .db

@@ -119,6 +119,12 @@ impl RunningSim {
         self.shared.lock().ok().map(|mut s| f(&mut s))
     }
 
+    /// Adds `n` generated products while serving (benchmarks in sandbox mode).
+    pub fn add_catalog(&self, n: usize) {
+        let seeded = self.seeded.clone();
+        self.with(|s| seed::catalog(&mut s.store, &seeded, n));
+    }
+
     /// Sets the on-hand quantity of a storable variant in the main stock location, as an Odoo
     /// user does with an inventory adjustment (a counted quantity on the quant, then applied).
     pub fn set_on_hand(&self, product_id: i64, quantity: f64) -> Result<(), String> {

@@ -20,6 +20,7 @@
 
 pub mod mapping;
 pub mod poll;
+pub mod sandbox;
 pub mod send;
 pub mod store;
 pub mod validate;

@@ -1,0 +1,1 @@
+from . import adlerdo_map_sku
