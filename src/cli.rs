@@ -38,6 +38,11 @@ pub enum Command {
         #[command(subcommand)]
         flow: SyncFlow,
     },
+    /// The job queue: what waits, runs or died, and retrying dead jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
     /// API keys of the hub's Odoo-compatible facade.
     Keys {
         #[command(subcommand)]
@@ -57,6 +62,32 @@ pub enum SyncFlow {
         /// Read the whole catalog (and mark products Odoo no longer has as inactive).
         #[arg(long)]
         full: bool,
+    },
+    /// Stock Odoo -> marketplaces: every quantity read again, allocated and pushed.
+    Stock,
+    /// Orders marketplaces -> Odoo: every enabled account polled, then sent to Odoo.
+    Orders,
+    /// Listings: the offers that changed, sent to every enabled account.
+    Listings,
+    /// Products hub -> Odoo: the changes made in the hub.
+    Push,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// List jobs, newest first.
+    List {
+        /// Only jobs in this state: queued, running, done or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put dead jobs back in the queue (by id; --all for every dead job).
+    Retry {
+        ids: Vec<i64>,
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -113,6 +144,8 @@ pub fn main() -> ExitCode {
         Command::Sync {
             flow: SyncFlow::Products { full },
         } => sync_products(settings, full),
+        Command::Sync { flow } => sync_flow(settings, flow),
+        Command::Jobs { action } => jobs(&settings, action),
         Command::Keys { action } => keys(&settings, action),
         Command::Sim {
             system:
@@ -292,26 +325,272 @@ fn sync_products(mut settings: Settings, full: bool) -> ExitCode {
     })
 }
 
-/// `adlerdo keys create|list|revoke`.
-fn keys(settings: &Settings, action: KeysAction) -> ExitCode {
-    let url = match DatabaseUrl::parse(&settings.database_url()) {
-        Ok(url) => url,
-        Err(e) => return fail(&[format!("database.url: {e}")]),
-    };
-    let db = match Db::connect(url, &settings.database) {
-        Ok(db) => db,
-        Err(e) => return fail(&[format!("database.url: {e}")]),
-    };
-    let mut conn = match db.get() {
-        Ok(c) => c,
-        Err(e) => return fail(&[format!("database.url: {e}")]),
-    };
-    if let Err(e) = migrations::run_pending(&mut conn) {
-        return fail(&[format!(
+/// A connection to the hub's database, its schema up to date.
+fn database(
+    settings: &Settings,
+) -> Result<diesel::r2d2::PooledConnection<crate::db::Manager>, ExitCode> {
+    let url = DatabaseUrl::parse(&settings.database_url())
+        .map_err(|e| fail(&[format!("database.url: {e}")]))?;
+    let db =
+        Db::connect(url, &settings.database).map_err(|e| fail(&[format!("database.url: {e}")]))?;
+    let mut conn = db
+        .get()
+        .map_err(|e| fail(&[format!("database.url: {e}")]))?;
+    migrations::run_pending(&mut conn).map_err(|e| {
+        fail(&[format!(
             "database.url: migrations failed on {}: {e}",
             db.url()
-        )]);
+        )])
+    })?;
+    Ok(conn)
+}
+
+/// `adlerdo jobs list|retry`.
+fn jobs(settings: &Settings, action: JobsAction) -> ExitCode {
+    let mut conn = match database(settings) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let now = crate::jobs::now_ms();
+    match action {
+        JobsAction::List { state, limit } => {
+            if let Some(st) = &state
+                && !["queued", "running", "done", "dead"].contains(&st.as_str())
+            {
+                return fail(&[format!(
+                    "--state: {st:?} is not one of queued, running, done, dead"
+                )]);
+            }
+            match crate::jobs::queue::list(&mut conn, state.as_deref(), limit.max(1)) {
+                Ok(rows) if rows.is_empty() => say("no jobs"),
+                Ok(rows) => say(&rows
+                    .iter()
+                    .map(|j| {
+                        format!(
+                            "{:>6}  {:<8} {:<26} attempts {}/{}{}",
+                            j.id,
+                            j.state,
+                            j.kind,
+                            j.attempts,
+                            j.max_attempts,
+                            j.last_error
+                                .as_deref()
+                                .map(|e| format!(
+                                    "  last error: {}",
+                                    e.lines().next().unwrap_or("")
+                                ))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")),
+                Err(e) => fail(&[format!("database error: {e}")]),
+            }
+        }
+        JobsAction::Retry { ids, all } => {
+            let ids = if all {
+                match crate::jobs::queue::list(&mut conn, Some("dead"), i64::MAX) {
+                    Ok(rows) => rows.iter().map(|j| j.id).collect(),
+                    Err(e) => return fail(&[format!("database error: {e}")]),
+                }
+            } else {
+                ids
+            };
+            if ids.is_empty() {
+                return fail(&["no job to retry: give job ids, or --all".to_string()]);
+            }
+            let mut problems = Vec::new();
+            let mut retried = 0;
+            for id in ids {
+                match crate::jobs::queue::retry_dead(&mut conn, id, now) {
+                    Ok(Some(_)) => retried += 1,
+                    Ok(None) => problems.push(format!("job {id} is not a dead job")),
+                    Err(e) => problems.push(format!("job {id}: database error: {e}")),
+                }
+            }
+            if problems.is_empty() {
+                say(&format!("{retried} job(s) back in the queue"))
+            } else {
+                fail(&problems)
+            }
+        }
     }
+}
+
+/// `adlerdo sync stock|orders|listings|push`: the flow's jobs run now in this process (with the
+/// work they lead to), with a progress line, until nothing is left to do now.
+fn sync_flow(mut settings: Settings, flow: SyncFlow) -> ExitCode {
+    crate::telemetry::init(&settings.log.level);
+    settings.schedule = crate::config::ScheduleSettings {
+        cleanup_secs: 0,
+        product_sync_secs: 0,
+    };
+    settings.stock.poll_secs = 0;
+    settings.orders.poll_secs = 0;
+    settings.orders.sandbox_order_secs = 0;
+    settings.server.port = 0;
+    settings.jobs.workers = settings.jobs.workers.max(1);
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let app = match Application::build(settings).await {
+            Ok(app) => app,
+            Err(e) => return fail(&[format!("{e:#}")]),
+        };
+        let state = app.state().clone();
+        let shutdown = app.shutdown_token();
+        let server = tokio::spawn(app.run_until_stopped());
+        let started = std::time::Instant::now();
+        let queued = match enqueue_flow(&state, &flow).await {
+            Ok(n) => n,
+            Err(e) => {
+                shutdown.cancel();
+                let _ = server.await;
+                return fail(&[format!("{e:#}")]);
+            }
+        };
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        // Done when no job is due now (later retries, a rate limit's wait, stay queued for the
+        // hub itself).
+        let outcome = loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let now = crate::jobs::now_ms();
+            let busy = state
+                .db
+                .run(move |c| {
+                    use crate::db::schema::jobs as j;
+                    use diesel::prelude::*;
+                    j::table
+                        .filter(
+                            j::state
+                                .eq("running")
+                                .or(j::state.eq("queued").and(j::run_after.le(now))),
+                        )
+                        .select((j::kind, j::state))
+                        .load::<(String, String)>(c)
+                })
+                .await;
+            match busy {
+                Ok(rows) if rows.is_empty() => break Ok(()),
+                Ok(rows) => {
+                    let mut kinds: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+                    kinds.sort_unstable();
+                    kinds.dedup();
+                    bar.set_message(format!(
+                        "{} job(s) at work: {}",
+                        rows.len(),
+                        kinds.join(", ")
+                    ));
+                    bar.tick();
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        bar.finish_and_clear();
+        let summary = flow_summary(&state, &flow).await;
+        shutdown.cancel();
+        let _ = server.await;
+        match outcome {
+            Ok(()) => say(&format!(
+                "{} done in {:.1} s ({queued} job(s) started): {summary}",
+                flow_name(&flow),
+                started.elapsed().as_secs_f64()
+            )),
+            Err(e) => fail(&[format!("database error: {e}")]),
+        }
+    })
+}
+
+fn flow_name(flow: &SyncFlow) -> &'static str {
+    match flow {
+        SyncFlow::Products { .. } => "products",
+        SyncFlow::Stock => "stock",
+        SyncFlow::Orders => "orders",
+        SyncFlow::Listings => "listings",
+        SyncFlow::Push => "push",
+    }
+}
+
+/// Queues the flow's first jobs; answers how many.
+async fn enqueue_flow(state: &crate::state::AppState, flow: &SyncFlow) -> anyhow::Result<usize> {
+    let accounts: Vec<i64> = state
+        .db
+        .run(|c| {
+            Ok(crate::sync::accounts::load_all(c)?
+                .into_iter()
+                .filter(|a| a.enabled)
+                .map(|a| a.id)
+                .collect())
+        })
+        .await?;
+    let q = &state.queue;
+    Ok(match flow {
+        SyncFlow::Products { full } => {
+            q.enqueue(&crate::sync::products::SyncProducts { full: *full })
+                .await?;
+            1
+        }
+        SyncFlow::Stock => {
+            q.enqueue(&crate::sync::stock::PollStock {}).await?;
+            1
+        }
+        SyncFlow::Push => {
+            q.enqueue(&crate::sync::push::PushProducts {}).await?;
+            1
+        }
+        SyncFlow::Orders => {
+            for id in &accounts {
+                q.enqueue(&crate::sync::orders::PollOrders::new(*id))
+                    .await?;
+            }
+            q.enqueue(&crate::sync::orders::SendOrders::default())
+                .await?;
+            accounts.len() + 1
+        }
+        SyncFlow::Listings => {
+            for id in &accounts {
+                q.enqueue(&crate::sync::listings::PushListings {
+                    marketplace_id: *id,
+                })
+                .await?;
+            }
+            accounts.len()
+        }
+    })
+}
+
+/// The flow's figures after the run, from `status()`.
+async fn flow_summary(state: &crate::state::AppState, flow: &SyncFlow) -> String {
+    let now = crate::jobs::now_ms();
+    let st = state.clone();
+    let status = state
+        .db
+        .run(move |c| Ok(crate::facade::sync::hub_status(c, &st, now)))
+        .await;
+    let Ok(Ok(status)) = status else {
+        return "no figures".into();
+    };
+    let key = match flow {
+        SyncFlow::Products { .. } => "products",
+        SyncFlow::Stock | SyncFlow::Listings => "stock",
+        SyncFlow::Orders => "orders",
+        SyncFlow::Push => "push",
+    };
+    status["flows"][key].to_string()
+}
+
+/// `adlerdo keys create|list|revoke`.
+fn keys(settings: &Settings, action: KeysAction) -> ExitCode {
+    let mut conn = match database(settings) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let result = match action {
         KeysAction::Create { name } => {
             crate::auth::create_key(&mut conn, name.trim()).map(|(id, key)| {

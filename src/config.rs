@@ -507,9 +507,9 @@ impl Settings {
             format!("orders.batch: {} is not between 1 and 500", o.batch),
         );
         check(
-            o.claim_secs >= 30,
+            o.claim_secs >= 5,
             format!(
-                "orders.claim_secs: {} is below the minimum of 30",
+                "orders.claim_secs: {} is below the minimum of 5",
                 o.claim_secs
             ),
         );

@@ -248,3 +248,49 @@ fn http_get(url: &str) -> String {
     stream.read_to_string(&mut answer).unwrap();
     answer
 }
+
+#[test]
+fn jobs_are_listed_and_dead_ones_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = adlerdo(dir.path(), &["jobs", "list"], &[])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no jobs");
+    let out = adlerdo(dir.path(), &["jobs", "list", "--state", "stuck"], &[])
+        .output()
+        .unwrap();
+    assert_fails_with(
+        &out,
+        &["--state: \"stuck\" is not one of queued, running, done, dead"],
+    );
+    let out = adlerdo(dir.path(), &["jobs", "retry"], &[])
+        .output()
+        .unwrap();
+    assert_fails_with(&out, &["no job to retry"]);
+    let out = adlerdo(dir.path(), &["jobs", "retry", "42"], &[])
+        .output()
+        .unwrap();
+    assert_fails_with(&out, &["job 42 is not a dead job"]);
+}
+
+#[test]
+fn sync_orders_runs_the_flow_once_in_sandbox_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = adlerdo(
+        dir.path(),
+        &["sync", "orders"],
+        &[("ADLERDO_LOG__LEVEL", "warn")],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("orders done in "), "{text}");
+    assert!(text.contains("by_state"), "{text}");
+    let out = adlerdo(dir.path(), &["jobs", "list", "--state", "done"], &[])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("orders.poll"), "{listed}");
+}

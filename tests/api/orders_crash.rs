@@ -170,7 +170,7 @@ async fn every_order_reaches_odoo_exactly_once_across_sigkills() {
         ("ADLERDO_ODOO__API_KEY", SANDBOX_API_KEY.to_string()),
         ("ADLERDO_ORDERS__POLL_SECS", "1".to_string()),
         ("ADLERDO_ORDERS__BATCH", "4".to_string()),
-        ("ADLERDO_ORDERS__CLAIM_SECS", "30".to_string()),
+        ("ADLERDO_ORDERS__CLAIM_SECS", "5".to_string()),
         ("ADLERDO_JOBS__LEASE_SECS", "5".to_string()),
         ("ADLERDO_JOBS__BACKOFF_BASE_MS", "100".to_string()),
         ("ADLERDO_JOBS__BACKOFF_MAX_SECS", "2".to_string()),

@@ -30,6 +30,13 @@ const SLICE: Duration = Duration::from_secs(60);
 /// When an order waits for something outside the hub (a product not in Odoo yet).
 const WAIT_FOR_PRODUCT_MS: i64 = 60_000;
 
+/// The lease that lets one worker at a time send orders (renewed with every batch).
+const SEND_LEASE: &str = "orders.send.lease";
+/// How long the lease lasts without renewal (at most `[orders] claim_secs`).
+const LEASE_MS: i64 = 60_000;
+/// How soon a send job that found the lease taken looks again.
+const BUSY_WAIT: Duration = Duration::from_secs(1);
+
 /// Sends the orders that are ready to Odoo (and first releases the orders whose SKUs are
 /// mapped now).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -50,6 +57,36 @@ impl Job for SendOrders {
     }
 
     async fn run(self, state: AppState) -> anyhow::Result<()> {
+        let owner = format!("orders:{}", uuid::Uuid::new_v4());
+        let now = now_ms();
+        let lease_ms = ((state.settings.orders.claim_secs * 1000) as i64).min(LEASE_MS);
+        let owner2 = owner.clone();
+        let taken = state
+            .db
+            .write(move |c| store::take_lease(c, SEND_LEASE, &owner2, now, now + lease_ms))
+            .await?;
+        if !taken {
+            // Another worker is sending: this one comes back when it is likely done.
+            state.queue.enqueue_after(&self, BUSY_WAIT).await?;
+            return Ok(());
+        }
+        let result = self.send_all(&state, &owner).await;
+        let owner2 = owner.clone();
+        if let Err(e) = state
+            .db
+            .write(move |c| store::release_lease(c, SEND_LEASE, &owner2))
+            .await
+        {
+            log::warn!("the orders lease could not be given back ({e}); it expires by itself");
+        }
+        result
+    }
+}
+
+impl SendOrders {
+    async fn send_all(&self, state: &AppState, owner: &str) -> anyhow::Result<()> {
+        let owner = owner.to_string();
+        let state = state.clone();
         let now = now_ms();
         let released = state
             .db
@@ -58,13 +95,23 @@ impl Job for SendOrders {
         if released > 0 {
             log::info!("{released} order(s) no longer wait for a SKU mapping");
         }
-        let owner = format!("orders:{}", uuid::Uuid::new_v4());
         let started = Instant::now();
         let settings = &state.settings.orders;
         let batch = settings.batch.max(1) as i64;
         let claim_ms = (settings.claim_secs * 1000) as i64;
+        let lease_ms = claim_ms.min(LEASE_MS);
         let mut session = Session::default();
         loop {
+            let now = now_ms();
+            let owner2 = owner.clone();
+            let kept = state
+                .db
+                .write(move |c| store::take_lease(c, SEND_LEASE, &owner2, now, now + lease_ms))
+                .await?;
+            if !kept {
+                // The lease ran out while a batch took long, and another worker has it now.
+                return Ok(());
+            }
             if started.elapsed() > SLICE {
                 state.queue.enqueue(&SendOrders::default()).await?;
                 return Ok(());

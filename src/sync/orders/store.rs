@@ -1045,3 +1045,41 @@ pub fn count_waiting(c: &mut DbConnection, now: i64) -> QueryResult<i64> {
         .get_result(c)?;
     Ok(unmapped + due)
 }
+
+/// Takes the named lease (a `sync_state` row) for `owner` until `until` when it is free,
+/// expired or already `owner`'s: only one worker of any replica sends orders to Odoo at a
+/// time, so that two batches never create the same new customer twice.
+pub fn take_lease(
+    c: &mut DbConnection,
+    name: &str,
+    owner: &str,
+    now: i64,
+    until: i64,
+) -> QueryResult<bool> {
+    use crate::db::schema::sync_state as ss;
+    crate::with_backend!(&mut *c, |c| diesel::insert_into(ss::table)
+        .values((ss::name.eq(name), ss::value.eq(""), ss::updated_at.eq(0)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let taken = diesel::update(
+        ss::table
+            .filter(ss::name.eq(name))
+            .filter(ss::updated_at.lt(now).or(ss::value.eq(owner))),
+    )
+    .set((ss::value.eq(owner), ss::updated_at.eq(until)))
+    .execute(c)?;
+    Ok(taken == 1)
+}
+
+/// Gives the lease back.
+pub fn release_lease(c: &mut DbConnection, name: &str, owner: &str) -> QueryResult<()> {
+    use crate::db::schema::sync_state as ss;
+    diesel::update(
+        ss::table
+            .filter(ss::name.eq(name))
+            .filter(ss::value.eq(owner)),
+    )
+    .set((ss::value.eq(""), ss::updated_at.eq(0)))
+    .execute(c)?;
+    Ok(())
+}
