@@ -233,13 +233,14 @@ fn banner(app: &Application) {
         Mode::Sandbox => {
             let text = format!(
                 "AdlerDo {} is running in SANDBOX mode: no Odoo and no marketplace is contacted, and no credentials are needed.\n  \
-             hub:      {base}/\n  \
+             hub:      {base}/ (the status page: open it in a browser)\n  \
              health:   {base}/health\n  \
              metrics:  {base}/metrics\n  \
              database: {db}\n  \
              Odoo emulator (Odoo 18): {odoo} (database {odoo_db}, login admin, password admin)\n  \
              Odoo-compatible facade: {base}/jsonrpc, /xmlrpc/2/..., /json/2/... (database {facade_db}, login {key_name}, API key {key})\n  \
-             Marketplace simulators: {sims} (the catalog is listed on their sandbox accounts after the first import; stock follows)\n\
+             Marketplace simulators: {sims} (the catalog is listed on their sandbox accounts after the first import; stock follows)\n  \
+             Simulated buyers: {buyers} (their orders become confirmed sales orders in the Odoo emulator)\n\
              Stop it with Ctrl-C. Set mode = \"live\" and the [odoo] settings to connect a real Odoo.\n",
                 env!("CARGO_PKG_VERSION"),
                 odoo = s.odoo.url,
@@ -247,6 +248,10 @@ fn banner(app: &Application) {
                 facade_db = s.facade.database,
                 key_name = crate::startup::SANDBOX_KEY_NAME,
                 key = crate::startup::SANDBOX_FACADE_KEY,
+                buyers = match s.orders.sandbox_order_secs {
+                    0 => "off ([orders] sandbox_order_secs = 0)".to_string(),
+                    n => format!("an order every {n} s on one of the simulators"),
+                },
                 sims = app
                     .state()
                     .market_sims

@@ -60,7 +60,7 @@ impl Job for PollOrders {
     async fn run(self, state: AppState) -> anyhow::Result<()> {
         match poll_account(&state, self.marketplace_id).await {
             Ok(report) => {
-                if report.orders > 0 {
+                if report.new + report.updated + report.unreadable > 0 {
                     log::info!(
                         "account {}: {} order(s) read in {} page(s): {} new, {} changed, {} unreadable",
                         self.marketplace_id,
