@@ -387,23 +387,30 @@ async fn p2(skus: usize, time_scale: f64) {
         .run(adlerdo::sync::accounts::load_all)
         .await
         .unwrap();
-    // As the stock poll does: page by page (`stock.read_batch`), every page allocated, then the
-    // accounts' pushes.
+    // As the stock poll does: page by page (`stock.read_batch`), the accounts that take small
+    // calls pushed from the first page on, the others once every page is allocated.
     let ids: Vec<i64> = (0..n).map(|i| 1_000_000 + i).collect();
     let page = Settings::default().stock.read_batch;
+    let early = adlerdo::sync::stock::early_accounts(&hub.state, &all_accounts, page);
     let mut touched = std::collections::BTreeSet::new();
     for chunk in ids.chunks(page) {
         let chunk = chunk.to_vec();
         let accounts = all_accounts.clone();
-        touched.extend(
-            hub.state
-                .db
-                .write(move |c| {
-                    adlerdo::sync::stock::allocate(c, &accounts, &chunk, adlerdo::jobs::now_ms())
-                })
-                .await
-                .unwrap(),
-        );
+        let this_page = hub
+            .state
+            .db
+            .write(move |c| {
+                adlerdo::sync::stock::allocate(c, &accounts, &chunk, adlerdo::jobs::now_ms())
+            })
+            .await
+            .unwrap();
+        adlerdo::sync::stock::push_idle_accounts(
+            &hub.state,
+            this_page.intersection(&early).copied(),
+        )
+        .await
+        .unwrap();
+        touched.extend(this_page);
     }
     let allocated = started.elapsed();
     adlerdo::sync::stock::push_accounts(&hub.state, touched, Duration::ZERO)
@@ -445,14 +452,71 @@ async fn p2(skus: usize, time_scale: f64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let measured = started.elapsed();
+    if std::env::var("P2_PUSHES").is_ok_and(|v| v == "1") {
+        // Each push's start and end, from the start of the measure (ms).
+        let t0 = adlerdo::jobs::now_ms() - measured.as_millis() as i64;
+        let rows: Vec<(i64, i64, i32, i64, Option<i64>)> = hub
+            .state
+            .db
+            .run(|c| {
+                pushes::table
+                    .select((
+                        pushes::id,
+                        pushes::marketplace_id,
+                        pushes::items,
+                        pushes::started_at,
+                        pushes::finished_at,
+                    ))
+                    .order(pushes::id)
+                    .load(c)
+            })
+            .await
+            .unwrap();
+        for (account, kind) in &accounts {
+            let mine: Vec<_> = rows.iter().filter(|r| r.1 == *account).collect();
+            println!("  {kind}: {} push(es)", mine.len());
+            for r in mine.iter().take(8) {
+                println!(
+                    "    push {} of {} item(s): started {} ms, finished {:?} ms",
+                    r.0,
+                    r.2,
+                    r.3 - t0,
+                    r.4.map(|f| f - t0)
+                );
+            }
+        }
+    }
     // Every quantity arrived.
     for (account, kind) in &accounts {
         let sim = sims.iter().find(|s| s.kind() == kind).unwrap();
-        let wrong = skus_list
+        let wrong_skus: Vec<(String, Option<i64>, i64)> = skus_list
             .iter()
             .enumerate()
-            .filter(|(i, sku)| sim.quantity(sku) != Some(20 + (*i as i64 % 30)))
-            .count();
+            .filter_map(|(i, sku)| {
+                let want = 20 + (i as i64 % 30);
+                let has = sim.quantity(sku);
+                (has != Some(want)).then(|| (sku.clone(), has, want))
+            })
+            .collect();
+        let wrong = wrong_skus.len();
+        for (sku, has, want) in wrong_skus.iter().take(5) {
+            let (a, sku2) = (*account, sku.clone());
+            let items: Vec<(i64, Option<i64>, String, Option<String>)> = hub
+                .state
+                .db
+                .run(move |c| {
+                    use adlerdo::db::schema::push_items as pi;
+                    pi::table
+                        .inner_join(pushes::table)
+                        .filter(pushes::marketplace_id.eq(a))
+                        .filter(pi::sku.eq(sku2))
+                        .select((pi::push_id, pi::quantity, pi::state, pi::code))
+                        .load(c)
+                })
+                .await
+                .unwrap();
+            println!("    {sku}: shows {has:?}, wanted {want}; pushes {items:?}");
+        }
         println!(
             "  {kind:8} account {account}: done in {:.2} s, {wrong} SKU(s) not showing the new quantity",
             done_at[account].as_secs_f64()

@@ -9,6 +9,15 @@ use crate::db::DbConnection;
 use crate::db::schema::{listings as l, push_items as pi, pushes as p, stock_outbox as so};
 use crate::marketplaces::{Exchange, ListingIds, Rejection};
 
+/// How many ids one `IN` list takes: PostgreSQL binds the whole list as one array parameter
+/// (one statement, prepared once); SQLite binds each id.
+pub fn in_list(conn: &DbConnection) -> usize {
+    match conn {
+        DbConnection::Postgresql(_) => 100_000,
+        DbConnection::Sqlite(_) => 500,
+    }
+}
+
 /// A claimed row with what the adapter needs to send it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claimed {
@@ -26,6 +35,9 @@ pub struct Claimed {
 /// already waiting (even one a push holds: the version tells that push not to remove it).
 pub fn queue(conn: &mut DbConnection, items: &[(i64, i64, i64)], now: i64) -> QueryResult<usize> {
     use diesel::upsert::excluded;
+    if let DbConnection::Postgresql(c) = conn {
+        return queue_pg(c, items, now);
+    }
     let mut n = 0;
     // One statement per chunk: a full stock poll queues hundreds of thousands of rows.
     for chunk in items.chunks(500) {
@@ -57,10 +69,40 @@ pub fn queue(conn: &mut DbConnection, items: &[(i64, i64, i64)], now: i64) -> Qu
     Ok(n)
 }
 
+/// [`queue`] on PostgreSQL: the rows as three arrays, in one statement of the same text whatever
+/// their number (rather than a statement of thousands of parameters, planned anew, per 500 rows).
+fn queue_pg(
+    conn: &mut diesel::PgConnection,
+    items: &[(i64, i64, i64)],
+    now: i64,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt};
+    let mut n = 0;
+    for chunk in items.chunks(10_000) {
+        let listing_ids: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+        let accounts: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+        let quantities: Vec<i64> = chunk.iter().map(|r| r.2).collect();
+        n += diesel::sql_query(
+            "INSERT INTO stock_outbox (listing_id, marketplace_id, quantity, version, queued_at) \
+             SELECT t.l, t.m, t.q, 1, $4 FROM UNNEST($1::int8[], $2::int8[], $3::int8[]) \
+             AS t(l, m, q) \
+             ON CONFLICT (listing_id) DO UPDATE SET quantity = EXCLUDED.quantity, \
+             version = stock_outbox.version + 1, queued_at = EXCLUDED.queued_at, \
+             not_before = 0, attempts = 0",
+        )
+        .bind::<Array<BigInt>, _>(listing_ids)
+        .bind::<Array<BigInt>, _>(accounts)
+        .bind::<Array<BigInt>, _>(quantities)
+        .bind::<BigInt, _>(now)
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
 /// The quantities waiting for these listings.
 pub fn waiting(conn: &mut DbConnection, listing_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     let mut out = Vec::new();
-    for chunk in listing_ids.chunks(500) {
+    for chunk in listing_ids.chunks(in_list(conn)) {
         out.extend(
             so::table
                 .filter(so::listing_id.eq_any(chunk))
@@ -98,7 +140,7 @@ pub fn claim(
             .limit(limit)
             .select(so::listing_id)
             .load(conn)?;
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(in_list(conn)) {
             // The claim re-checks that the row is free: a concurrent claim may have won it.
             diesel::update(
                 so::table
@@ -109,7 +151,9 @@ pub fn claim(
             .execute(conn)?;
         }
         let mut out = load_claimed(conn, owner, &ids)?;
-        out.sort_by_key(|c| ids.iter().position(|i| *i == c.listing_id));
+        let order: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
+        out.sort_by_key(|c| order.get(&c.listing_id).copied());
         Ok(out)
     })
 }
@@ -127,7 +171,7 @@ fn load_claimed(conn: &mut DbConnection, owner: &str, ids: &[i64]) -> QueryResul
         Option<i64>,
     );
     let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(in_list(conn)) {
         let rows: Vec<R> = so::table
             .inner_join(l::table)
             .filter(so::listing_id.eq_any(chunk))
@@ -282,7 +326,7 @@ fn settle_accepted(
             .push(r.listing_id);
     }
     for (version, ids) in by_version {
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(in_list(conn)) {
             diesel::delete(
                 so::table
                     .filter(so::listing_id.eq_any(chunk))
@@ -296,7 +340,7 @@ fn settle_accepted(
     let all: Vec<i64> = rows.iter().map(|r| r.listing_id).collect();
     release(conn, owner, &all)?;
     for (quantity, ids) in by_quantity {
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(in_list(conn)) {
             diesel::update(l::table.filter(l::id.eq_any(chunk)))
                 .set((
                     l::last_quantity.eq(quantity),
@@ -319,7 +363,7 @@ pub fn hand_over(
     to: &str,
     until: i64,
 ) -> QueryResult<()> {
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(in_list(conn)) {
         diesel::update(
             so::table
                 .filter(so::listing_id.eq_any(chunk))
@@ -333,7 +377,7 @@ pub fn hand_over(
 
 /// Frees the rows of `ids` that `owner` holds.
 fn release(conn: &mut DbConnection, owner: &str, ids: &[i64]) -> QueryResult<()> {
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(in_list(conn)) {
         diesel::update(
             so::table
                 .filter(so::listing_id.eq_any(chunk))
@@ -428,6 +472,9 @@ pub fn end_push(
                 .execute(conn)?;
         }
         diesel::delete(pi::table.filter(pi::push_id.eq(push_id))).execute(conn)?;
+        if let DbConnection::Postgresql(c) = conn {
+            return insert_items_pg(c, push_id, end.items);
+        }
         for chunk in end.items.chunks(500) {
             let rows: Vec<_> = chunk
                 .iter()
@@ -449,6 +496,46 @@ pub fn end_push(
         }
         Ok(())
     })
+}
+
+/// A push's items on PostgreSQL: one statement of the same text for any number of items, the
+/// columns as arrays.
+fn insert_items_pg(
+    conn: &mut diesel::PgConnection,
+    push_id: i64,
+    items: &[PushItem],
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    for chunk in items.chunks(25_000) {
+        let listing_ids: Vec<Option<i64>> = chunk.iter().map(|i| i.listing_id).collect();
+        let skus: Vec<&str> = chunk.iter().map(|i| i.sku.as_str()).collect();
+        let quantities: Vec<Option<i64>> = chunk.iter().map(|i| i.quantity).collect();
+        let states: Vec<&str> = chunk.iter().map(|i| i.state).collect();
+        let codes: Vec<Option<&str>> = chunk
+            .iter()
+            .map(|i| i.rejection.as_ref().map(|r| r.code.as_str()))
+            .collect();
+        let messages: Vec<Option<&str>> = chunk
+            .iter()
+            .map(|i| i.rejection.as_ref().map(|r| r.message.as_str()))
+            .collect();
+        diesel::sql_query(
+            "INSERT INTO push_items (push_id, listing_id, sku, quantity, state, code, message) \
+             SELECT $1, t.l, t.s, t.q, t.st, t.c, t.m FROM UNNEST($2::int8[], $3::text[], \
+             $4::int8[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY \
+             AS t(l, s, q, st, c, m, ord) \
+             ORDER BY t.ord",
+        )
+        .bind::<BigInt, _>(push_id)
+        .bind::<Array<Nullable<BigInt>>, _>(listing_ids)
+        .bind::<Array<Text>, _>(skus)
+        .bind::<Array<Nullable<BigInt>>, _>(quantities)
+        .bind::<Array<Text>, _>(states)
+        .bind::<Array<Nullable<Text>>, _>(codes)
+        .bind::<Array<Nullable<Text>>, _>(messages)
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The handle of a push still pending, if it is.

@@ -18,7 +18,7 @@ use super::outbox;
 use super::stock_push::PushStock;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    listings as l, order_lines as ol, orders as o, products as pr, stock_levels,
+    listings as l, order_lines as ol, orders as o, products as pr, stock_levels, stock_outbox as so,
 };
 use crate::jobs::{Job, now_ms};
 use crate::odoo::OdooClient;
@@ -110,8 +110,17 @@ pub const NOT_YET_IN_ODOO: &[&str] = super::orders::state::RESERVING;
 /// Allocates the stock of these variants (Odoo ids) to every live listing of every enabled
 /// account, and queues the quantities that differ from what the marketplace has or is about to
 /// get. Listings whose variant has no figures yet are left alone (unknown is not zero). Returns
-/// the accounts that have something new to push.
+/// the accounts that have something new to push. One transaction (one commit for a page).
 pub fn allocate(
+    conn: &mut DbConnection,
+    accounts: &[Account],
+    odoo_ids: &[i64],
+    now: i64,
+) -> QueryResult<BTreeSet<i64>> {
+    conn.transaction(|c| allocate_in(c, accounts, odoo_ids, now))
+}
+
+fn allocate_in(
     conn: &mut DbConnection,
     accounts: &[Account],
     odoo_ids: &[i64],
@@ -126,7 +135,7 @@ pub fn allocate(
     if live.is_empty() {
         return Ok(touched);
     }
-    for chunk in odoo_ids.chunks(500) {
+    for chunk in odoo_ids.chunks(outbox::in_list(conn)) {
         // Products by Odoo id, then their listings by product: two index look-ups. (One join
         // lets SQLite walk every listing of the accounts instead, for each page.)
         let products: HashMap<i64, i64> = pr::table
@@ -139,6 +148,17 @@ pub fn allocate(
             continue;
         }
         let product_ids: Vec<i64> = products.keys().copied().collect();
+        // What the marketplaces are about to get, read BEFORE what they have: a push that
+        // settles in between (its outbox row deleted and `last_quantity` set, in one commit) is
+        // then seen either as still waiting or as done, never as neither. (On PostgreSQL each
+        // statement sees the commits made before it starts.)
+        let waiting: HashMap<i64, i64> = so::table
+            .inner_join(l::table)
+            .filter(l::product_id.eq_any(&product_ids))
+            .select((so::listing_id, so::quantity))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .collect();
         let listings: Vec<(i64, i64, i64, i64, Option<i64>)> = l::table
             .filter(l::product_id.eq_any(&product_ids))
             .select((
@@ -161,8 +181,6 @@ pub fn allocate(
             continue;
         }
         let (levels, reserved) = figures(conn, chunk, &product_ids)?;
-        let listing_ids: Vec<i64> = listings.iter().map(|r| r.0).collect();
-        let waiting: HashMap<i64, i64> = outbox::waiting(conn, &listing_ids)?.into_iter().collect();
         let mut queue = Vec::new();
         for (listing_id, account_id, product_id, odoo_id, last) in listings {
             let Some(Ok(policy)) = live.get(&account_id).map(|a| &a.policy) else {
@@ -192,7 +210,7 @@ pub fn figures(
     product_ids: &[i64],
 ) -> QueryResult<(HashMap<(i64, String), Levels>, HashMap<i64, f64>)> {
     let mut levels = HashMap::new();
-    for chunk in odoo_ids.chunks(500) {
+    for chunk in odoo_ids.chunks(outbox::in_list(conn)) {
         let rows = stock_levels::table
             .filter(stock_levels::odoo_product_id.eq_any(chunk))
             .select((
@@ -218,7 +236,7 @@ pub fn figures(
         );
     }
     let mut reserved = HashMap::new();
-    for chunk in product_ids.chunks(500) {
+    for chunk in product_ids.chunks(outbox::in_list(conn)) {
         let rows = ol::table
             .inner_join(o::table)
             .filter(o::state.eq_any(NOT_YET_IN_ODOO))
@@ -288,6 +306,62 @@ pub async fn push_accounts(
     Ok(())
 }
 
+/// The accounts whose pushes may start while a stock poll still allocates its pages: those whose
+/// calls take no more than a page of quantities, so that a call sent early is as full as one sent
+/// at the end. Accounts whose calls take more (Amazon's feeds of 25,000, of which few may be
+/// submitted) wait for the whole allocation and go out in the fewest, fullest calls.
+pub fn early_accounts(state: &AppState, accounts: &[Account], page: usize) -> BTreeSet<i64> {
+    accounts
+        .iter()
+        .filter(|a| a.enabled && a.policy.is_ok())
+        .filter(|a| {
+            // An account without a working adapter waits for the end of the poll, which logs
+            // why it cannot be pushed.
+            state
+                .markets
+                .adapter(a)
+                .is_ok_and(|m| m.max_quantities_per_call() <= page)
+        })
+        .map(|a| a.id)
+        .collect()
+}
+
+/// Queues the stock push of each of these accounts that has none queued or running (a running
+/// push takes the rows queued meanwhile with its next claim; one that has just ended leaves
+/// them to the next call of this, or to the push queued at the end of the poll).
+pub async fn push_idle_accounts(
+    state: &AppState,
+    accounts: impl IntoIterator<Item = i64>,
+) -> anyhow::Result<()> {
+    use crate::db::schema::jobs as j;
+    let keys: Vec<String> = accounts.into_iter().map(|id| id.to_string()).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let asked = keys.clone();
+    let busy: Vec<Option<String>> = state
+        .db
+        .run(move |c| {
+            j::table
+                .filter(j::kind.eq(PushStock::KIND))
+                .filter(j::state.eq_any(["queued", "running"]))
+                .filter(j::dedup_key.eq_any(&asked))
+                .select(j::dedup_key)
+                .load(c)
+        })
+        .await?;
+    // A plain loop rather than closures: the future must be `Send` for any lifetime.
+    let mut idle: Vec<i64> = Vec::new();
+    for k in &keys {
+        if !busy.contains(&Some(k.clone()))
+            && let Ok(id) = k.parse()
+        {
+            idle.push(id);
+        }
+    }
+    push_accounts(state, idle, Duration::ZERO).await
+}
+
 /// Reads the quantities of the variants Odoo reported as changed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SyncStockIds {
@@ -339,11 +413,15 @@ impl Job for PollStock {
             })
             .await?;
         let batch = state.settings.stock.read_batch.max(1);
-        // Every page is allocated before anything is pushed: the pushes then go out in the
-        // largest batches each marketplace takes (an Amazon feed of 25,000 rather than one small
-        // feed a page, when five feeds are allowed per five minutes).
+        // Accounts that take whole feeds (an Amazon feed of 25,000 rather than one small feed a
+        // page, when five feeds are allowed per five minutes) are pushed once every page is
+        // allocated; the others start with the first page, so that their limits' pace, not the
+        // allocation, sets how long they take.
+        let accounts = state.db.run(accounts::load_all).await?;
+        let early = early_accounts(&state, &accounts, batch);
         for page in ids.chunks(batch) {
-            refresh(&state, page.to_vec()).await?;
+            let touched = refresh(&state, page.to_vec()).await?;
+            push_idle_accounts(&state, touched.intersection(&early).copied()).await?;
         }
         log::info!("stock poll: {} variant(s) read from Odoo", ids.len());
         // What this poll queued, and quantities left waiting before (a push that gave up on bad
