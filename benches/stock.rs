@@ -59,6 +59,9 @@ async fn start(configure: impl FnOnce(&mut Settings)) -> Hub {
     s.schedule.product_sync_secs = 0;
     s.schedule.cleanup_secs = 0;
     s.stock.poll_secs = 0;
+    // No order polls and no simulated buyers: only this benchmark changes quantities.
+    s.orders.poll_secs = 0;
+    s.orders.sandbox_order_secs = 0;
     s.log.level = "warn".into();
     configure(&mut s);
     let app = Application::build(s).await.unwrap();
