@@ -24,17 +24,11 @@ use crate::sync::{accounts, stock};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PollOrders {
     pub marketplace_id: i64,
-    /// Polls failed in a row (marketplace down, answering garbage).
-    #[serde(default)]
-    pub failures: u32,
 }
 
 impl PollOrders {
     pub fn new(marketplace_id: i64) -> Self {
-        Self {
-            marketplace_id,
-            failures: 0,
-        }
+        Self { marketplace_id }
     }
 }
 
@@ -74,28 +68,25 @@ impl Job for PollOrders {
                 Ok(())
             }
             Err(e) => {
-                let market = e.downcast_ref::<crate::marketplaces::MarketError>();
-                let wait = match market.and_then(|m| m.retry_after()) {
-                    Some(wait) => wait,
-                    None if market.is_some_and(|m| !m.is_retryable()) => {
-                        // Credentials or settings: nothing to gain by hammering; the regular
-                        // poll tries again, and the error shows in the account's status.
-                        record_error(&state, self.marketplace_id, &format!("{e:#}")).await;
-                        return Err(crate::jobs::runner::permanent(format!("{e:#}")));
-                    }
-                    None => super::retry_wait(&state, self.failures),
-                };
-                log::warn!(
-                    "account {}: polling orders failed ({e:#}); trying again in {wait:?}",
-                    self.marketplace_id
-                );
                 record_error(&state, self.marketplace_id, &format!("{e:#}")).await;
-                let next = PollOrders {
-                    marketplace_id: self.marketplace_id,
-                    failures: self.failures.saturating_add(1),
-                };
-                state.queue.enqueue_after(&next, wait).await?;
-                Ok(())
+                let market = e.downcast_ref::<crate::marketplaces::MarketError>();
+                if let Some(wait) = market.and_then(|m| m.retry_after()) {
+                    log::info!(
+                        "account {}: order polls are rate limited; the next one in {wait:?}",
+                        self.marketplace_id
+                    );
+                    state.queue.enqueue_after(&self, wait).await?;
+                    return Ok(());
+                }
+                if market.is_some_and(|m| !m.is_retryable()) {
+                    // Credentials or settings: nothing to gain by trying again now; the error
+                    // shows in the account's status and the periodic poll comes back.
+                    return Err(crate::jobs::runner::permanent(format!("{e:#}")));
+                }
+                // Down, timing out, answering garbage: the job queue tries again with its
+                // backoff, and dead-letters the job after its attempts (the periodic poll
+                // comes back to the account anyway). Nothing is lost: the cursor has not moved.
+                Err(e)
             }
         }
     }
