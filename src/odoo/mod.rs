@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderValue;
 use serde_json::{Value, json};
 
+pub(crate) use calls::like_escape;
 pub use calls::{OdooPartner, OdooSaleOrder, SaleOrderLineInput};
 pub use error::OdooError;
 pub use lookups::{OdooCountry, OdooCurrency, OdooState, OdooTax, OdooUom};

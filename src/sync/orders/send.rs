@@ -758,12 +758,6 @@ async fn shipping_product(
     Ok(id)
 }
 
-fn ilike_escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// An Odoo domain OR-ing `leaves`.
 fn any_of(leaves: Vec<Value>) -> Value {
     let mut domain = Vec::new();
@@ -841,7 +835,7 @@ async fn partners(
             .map(str::trim)
             .filter(|e| !e.is_empty())
         {
-            Some(email) => leaves.push(json!(["email", "=ilike", ilike_escape(email)])),
+            Some(email) => leaves.push(json!(["email", "=ilike", crate::odoo::like_escape(email)])),
             None => leaves.push(json!(["name", "=", mapping::customer_name(&p.order)])),
         }
     }
