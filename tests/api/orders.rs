@@ -833,3 +833,57 @@ async fn shopify_webhooks_bring_orders_at_once_and_forgeries_are_refused() {
     shopify.deliver_webhooks_to(None);
     app.stop().await.unwrap();
 }
+
+/// The same order twice in one page (a page that shifted while it was read): stored once, as
+/// its newest copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_with_the_same_order_twice_stores_its_newest_copy() {
+    use adlerdo::marketplaces::{Buyer, MarketOrder, MarketOrderLine, OrderStatus};
+    let app = spawn_sandbox().await;
+    let ebay = account(&app, "ebay").await;
+    let copy = |updated_at: i64, status: OrderStatus| MarketOrder {
+        external_id: "27-99999-00001".into(),
+        reference: None,
+        status,
+        external_status: format!("{status:?}"),
+        created_at: 1_000,
+        updated_at,
+        currency: "USD".into(),
+        buyer: Buyer::default(),
+        shipping_address: Some(address("Twice", "US")),
+        billing_address: None,
+        lines: vec![MarketOrderLine {
+            external_id: "1".into(),
+            sku: Some("NOT-LISTED".into()),
+            title: "Thing".into(),
+            quantity: 1.0,
+            unit_price: 5.0,
+            discount: 0.0,
+            tax: 0.0,
+        }],
+        shipping: 0.0,
+        shipping_tax: 0.0,
+        discount: 0.0,
+        tax_total: 0.0,
+        total: 5.0,
+        prices_include_tax: None,
+        raw: json!({}),
+    };
+    let page = vec![
+        copy(3_000, OrderStatus::Cancelled),
+        copy(2_000, OrderStatus::Open),
+    ];
+    let stored = app
+        .state
+        .db
+        .write(move |c| adlerdo::sync::orders::store::store_orders(c, ebay, &page, 5_000))
+        .await
+        .unwrap();
+    assert_eq!(stored.new.len(), 1);
+    let (st, _, _) = hub_order(&app, "27-99999-00001").await.unwrap();
+    assert_eq!(
+        st, "cancelled",
+        "the newest copy (cancelled) is the one kept"
+    );
+    app.stop().await.unwrap();
+}

@@ -301,7 +301,20 @@ pub fn store_orders(
         }
     }
     let mut touched_products: Vec<i64> = Vec::new();
+    // The same order twice in one batch (a page that shifted while it was read): the newest
+    // copy only.
+    let mut newest: HashMap<&str, &MarketOrder> = HashMap::new();
     for order in orders {
+        let kept = newest.entry(order.external_id.as_str()).or_insert(order);
+        if order.updated_at > kept.updated_at {
+            *kept = order;
+        }
+    }
+    for order in orders.iter().filter(|o| {
+        newest
+            .get(o.external_id.as_str())
+            .is_some_and(|n| std::ptr::eq(*n, *o))
+    }) {
         let raw = serde_json::to_string(&order.raw).unwrap_or_default();
         let status = market_status(order.status);
         match known.get(&order.external_id) {
