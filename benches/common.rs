@@ -60,3 +60,11 @@ impl Drop for BenchDb {
         }
     }
 }
+
+/// A benchmark parameter from the environment, or `default`.
+pub fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -26,13 +26,6 @@ use adlerdo::sim::market::{SimOrder, SimOrderLine};
 use adlerdo::startup::Application;
 use diesel::prelude::*;
 
-fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn order(n: usize, customers: usize, skus: &[String]) -> SimOrder {
     let c = n % customers;
     let lines = 1 + n % 3;
@@ -69,10 +62,10 @@ fn order(n: usize, customers: usize, skus: &[String]) -> SimOrder {
 }
 
 fn main() {
-    let n_orders: usize = env_or("ORDERS", 1000);
-    let customers: usize = env_or("CUSTOMERS", 300);
-    let n_skus: usize = env_or("SKUS", 500);
-    let scale: f64 = env_or("TIME_SCALE", 600.0);
+    let n_orders: usize = common::env_or("ORDERS", 1000);
+    let customers: usize = common::env_or("CUSTOMERS", 300);
+    let n_skus: usize = common::env_or("SKUS", 500);
+    let scale: f64 = common::env_or("TIME_SCALE", 600.0);
     let backend = std::env::var("BACKEND").unwrap_or_else(|_| "sqlite".into());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

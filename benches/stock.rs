@@ -27,13 +27,6 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 struct Hub {
     state: AppState,
     url: String,
@@ -576,12 +569,16 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         if which.is_empty() || which == "p1" {
-            let rounds = env_or("ROUNDS", 200);
+            let rounds = common::env_or("ROUNDS", 200);
             p1(rounds, 0).await;
             p1(rounds / 4, Settings::default().stock.debounce_ms).await;
         }
         if which.is_empty() || which == "p2" {
-            p2(env_or("SKUS", 100_000), env_or("TIME_SCALE", 1.0)).await;
+            p2(
+                common::env_or("SKUS", 100_000),
+                common::env_or("TIME_SCALE", 1.0),
+            )
+            .await;
         }
     });
 }
